@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from chibo.api import api
+
 urlpatterns = [
     path("", include("chibo.org.urls")),
+    path("", include("chibo.org.import_urls")),
     path("accounts/", include("chibo.accounts.urls")),
+    path("accounts/", include("chibo.accounts.token_urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -74,3 +74,17 @@ def client_as(world):
         return client
 
     return make
+
+
+def check_matrix(client_as, url, expected, *, method="get", data=None, **extra):
+    """Request `url` as each role and compare status codes with `expected`
+    ({role: status}; every role of ROLES must be listed). Returns the responses."""
+    assert set(expected) == set(ROLES), f"list every role: missing {set(ROLES) - set(expected)}"
+    got, responses = {}, {}
+    for role in ROLES:
+        client = client_as(role)
+        response = getattr(client, method)(url, data=data, **extra) if data is not None else getattr(client, method)(url, **extra)
+        got[role] = response.status_code
+        responses[role] = response
+    assert got == expected, f"{method.upper()} {url}: expected {expected}, got {got}"
+    return responses

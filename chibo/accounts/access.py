@@ -59,8 +59,9 @@ class Scope:
         return q
 
     # -- querysets ---------------------------------------------------------------------------
-    def units_q(self) -> Q:
-        return self._prefix_q("path", self.paths())
+    def units_q(self, roles: set[str] | None = None) -> Q:
+        """Units visible to the user (or, with `roles`, covered by grants of those roles)."""
+        return self._prefix_q("path", self.paths(roles))
 
     def members_q(self) -> Q:
         """Members listed to this user: every member of the cells under any grant."""
@@ -76,6 +77,9 @@ class Scope:
 
     def can_edit_member(self, member) -> bool:
         return self.covers(member.cell.path, EDIT_MEMBER_ROLES)
+
+    def can_add_member(self, cell) -> bool:
+        return cell.holds_members and cell.is_active and self.covers(cell.path, EDIT_MEMBER_ROLES)
 
     def can_manage_unit(self, unit) -> bool:
         return self.covers(unit.path, MANAGE_ROLES)

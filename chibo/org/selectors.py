@@ -28,6 +28,17 @@ def get_unit(scope: Scope, pk: int) -> Unit:
         raise Http404 from None
 
 
+def search_units(scope: Scope, text: str, *, cells_only: bool = False) -> QuerySet[Unit]:
+    """Active visible units whose code starts with, or whose name contains, the text."""
+    units = visible_units(scope).filter(is_active=True)
+    if cells_only:
+        units = units.filter(kind__in=CELL_KINDS)
+    text = text.strip()
+    if text:
+        units = units.filter(Q(code__startswith=text.upper()) | Q(name_folded__contains=fold(text)))
+    return units.order_by("depth", "name_folded")
+
+
 def top_units(scope: Scope) -> QuerySet[Unit]:
     """Where the user's view of the tree starts."""
     if scope.is_superuser:
