@@ -33,18 +33,22 @@ class Scope:
     member_id: int | None
     is_superuser: bool
     grants: list[GrantView] = field(default_factory=list)
+    _paths_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- paths -------------------------------------------------------------------------------
     def paths(self, roles: set[str] | None = None) -> list[str]:
         """The grant paths for these roles, with paths covered by another one removed."""
         if self.is_superuser:
             return [""]
-        chosen = sorted({g.path for g in self.grants if roles is None or g.role in roles})
-        result: list[str] = []
-        for path in chosen:
-            if not any(path.startswith(p) for p in result):
-                result.append(path)
-        return result
+        key = frozenset(roles) if roles is not None else None
+        if key not in self._paths_memo:
+            chosen = sorted({g.path for g in self.grants if roles is None or g.role in roles})
+            result: list[str] = []
+            for path in chosen:
+                if not any(path.startswith(p) for p in result):
+                    result.append(path)
+            self._paths_memo[key] = result
+        return self._paths_memo[key]
 
     def covers(self, path: str, roles: set[str] | None = None) -> bool:
         return any(path.startswith(p) for p in self.paths(roles))
@@ -73,6 +77,8 @@ class Scope:
             return True
         if self.covers(member.cell.path, READ_ROLES):
             return True
+        if not self.paths(READ_ROLES):
+            return False  # a plain member: no attachment can widen the view
         return any(self.covers(a.host_cell.path, READ_ROLES) for a in member.current_attachments)
 
     def can_edit_member(self, member) -> bool:

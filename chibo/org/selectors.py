@@ -177,28 +177,19 @@ class RosterLine:
 def cell_roster(cell: Unit, *, day: datetime.date | None = None) -> list[RosterLine]:
     """The cell's members on a day, in Vietnamese order, with those attached from elsewhere."""
     day = day or timezone.localdate()
-    exemptions = Prefetch(
-        "exemptions", queryset=Exemption.objects.covering(day), to_attr="exemptions_now"
+    history = (
+        "exemptions",
+        Prefetch("attachments", queryset=TemporaryAttachment.objects.select_related("host_cell")),
     )
-    away = Prefetch(
-        "attachments",
-        queryset=TemporaryAttachment.objects.covering(day).select_related("host_cell"),
-        to_attr="attachments_now",
-    )
-    own = list(Member.active.filter(cell=cell).prefetch_related(exemptions, away))
+    own = list(Member.active.filter(cell=cell).select_related("cell").prefetch_related(*history))
     guests = list(
-        Member.active.filter(
-            attachments__in=TemporaryAttachment.objects.covering(day).filter(host_cell=cell)
-        )
+        Member.active.filter(attachments__in=TemporaryAttachment.objects.covering(day).filter(host_cell=cell))
         .select_related("cell")
-        .prefetch_related(exemptions)
+        .prefetch_related(*history)
         .distinct()
     )
     lines = [
-        RosterLine(
-            m, False, next(iter(m.exemptions_now), None), next(iter(m.attachments_now), None)
-        )
-        for m in own
-    ] + [RosterLine(m, True, next(iter(m.exemptions_now), None), None) for m in guests]
+        RosterLine(m, attached=False, exemption=m.exemption_on(day), away=m.attachment_on(day)) for m in own
+    ] + [RosterLine(m, attached=True, exemption=m.exemption_on(day), away=None) for m in guests]
     lines.sort(key=lambda line: (line.attached, line.member.sort_key, line.member.pk))
     return lines

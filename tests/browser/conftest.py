@@ -1,0 +1,58 @@
+import os
+
+import pytest
+
+from ..conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = os.environ.get("CHIBO_SCREENSHOTS")  # a folder to keep screenshots in, if set
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, transactional_db):
+    """open_page(username, width) → a Playwright page logged in through the login form."""
+    contexts = []
+
+    def make(username: str | None, *, width: int = 390, height: int = 844):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        if username:
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def assert_fits(page, name: str) -> None:
+    """No horizontal scrolling of the whole page (tables scroll inside their card)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{width}.png"), full_page=True)
+    assert overflow <= 0, f"{name}: page is {overflow}px wider than the screen"
