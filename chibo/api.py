@@ -22,7 +22,9 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from chibo.accounts.api import router as accounts_router
 from chibo.accounts.tokens import token_authenticate
+from chibo.org.api import router as org_router
 
 
 class BearerAuth(HttpBearer):
@@ -142,12 +144,5 @@ def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     )
 
 
-def _register_routers() -> None:
-    from chibo.accounts.api import router as accounts_router
-    from chibo.org.api import router as org_router
-
-    api.add_router("/auth", accounts_router)
-    api.add_router("/", org_router)
-
-
-_register_routers()
+api.add_router("/auth", accounts_router)
+api.add_router("/", org_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -69,10 +69,11 @@ def token_obtain(request: HttpRequest, data: TokenRequest):
         if getattr(request, "axes_locked_out", False):
             # Answer in JSON here instead of letting AxesMiddleware render its HTML page.
             request.axes_locked_out = False
-            raise HttpError(
-                429, _("Too many failed login attempts. Wait a while and try again.")
-            )
+            raise HttpError(429, _("Too many failed login attempts. Wait a while and try again."))
         raise HttpError(401, _("Wrong user name or password."))
+    # A password accepted here is a login without a session: record it as one (last_login,
+    # and django-axes resets the failure count as on the login page).
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     token, raw = tokens.token_create(user=user, name=data.name, days=data.days)
     return Status(201, _token_out(token) | {"key": raw})
 

@@ -58,9 +58,7 @@ class UnitOut(Schema):
     name: str = Field(description="Name (tên), e.g. “Chi bộ thôn Ấp Đông”.")
     kind: str = Field(description="Kind of unit (loại tổ chức): " + ", ".join(UnitKind.values))
     kind_label: str = Field(description="Kind, as a label in the request's language.")
-    cell_type: str = Field(
-        description="Type of cell (loại hình chi bộ); empty for committees."
-    )
+    cell_type: str = Field(description="Type of cell (loại hình chi bộ); empty for committees.")
     cell_type_label: str = Field(description="Type of cell, as a label.")
     holds_members: bool = Field(description="True for cells (chi bộ), which hold members.")
     is_active: bool = Field(description="False once dissolved or merged (đã giải thể/hợp nhất).")
@@ -195,7 +193,7 @@ def _check_email(value: str | None) -> str | None:
 class MemberIn(Schema):
     """A new member. Rules (dates, card number, cell) are checked by the service."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     family_name: str = Field(max_length=64, description="Family name (họ).")
     middle_name: str = Field("", max_length=64, description="Middle name(s) (tên đệm).")
@@ -227,7 +225,7 @@ class MemberPatch(Schema):
     """Fields to change; those left out stay as they are. The cell is changed by a
     transfer, not here. Fields that cannot be empty do not accept null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     family_name: str = Field(None, max_length=64)
     middle_name: str = Field(None, max_length=64)
@@ -455,12 +453,13 @@ def member_detail(request: HttpRequest, member_id: int):
     summary="Register a member in a cell",
 )
 def member_create(request: HttpRequest, data: MemberIn):
-    """Needs the right to edit members of the cell (its secretary, or an officer or admin
-    above it). A cell outside the caller's grants answers 404."""
+    """Needs the right to add members to the cell (its secretary, or an officer or admin
+    above it): 403 otherwise. A cell outside the caller's grants answers 404."""
     scope = scope_for(request.auth)
     cell = selectors.get_unit(scope, data.cell)
-    if not scope.can_edit_member(Member(cell=cell)):
+    if not scope.can_add_member(cell) and cell.holds_members and cell.is_active:
         raise PermissionDenied(_("You may not change the members of this cell."))
+    # A committee or a dissolved cell is refused by the service, on the "cell" field (422).
     fields = _plain(data.model_dump()) | {"cell": cell}
     member = services.member_create(by=request.auth, **fields)
     return Status(201, _member_detail_out(selectors.get_member(scope, member.pk), scope))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from chibo.core.text import normalize
 
 from .models import CellType, DepartureKind, Member, MemberStatus, Unit, UnitKind
+from .services import member_data_errors
 
 
 class DateInput(forms.DateInput):
@@ -97,15 +98,24 @@ class MemberForm(BootstrapMixin, forms.ModelForm):
             "official_date": DateInput(),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cell: Unit, **kwargs):
         super().__init__(*args, **kwargs)
+        self.cell = cell
         self.fields["status"].initial = MemberStatus.OFFICIAL
         self.fields["phone"].widget.attrs["inputmode"] = "tel"
 
+    def clean(self):
+        # The rules are the services' (shared with the API and the importer); run them here
+        # too so that one submission shows every problem at once.
+        data = super().clean()
+        errors = member_data_errors(data | {"cell": self.cell}, instance=self.instance)
+        for field, messages in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, messages)
+        return data
+
     def _post_clean(self):
-        # Validation is the services' job (shared with the API and the importer): skip the
-        # model's full_clean here so errors are reported once, by the service.
-        pass
+        pass  # the model's full_clean would repeat the checks above with Django's wording
 
 
 class UnitForm(BootstrapMixin, forms.Form):
@@ -141,7 +151,9 @@ class MoveUnitForm(BootstrapMixin, forms.Form):
 class MergeUnitForm(BootstrapMixin, forms.Form):
     target = UnitCodeField(label=_("Merge into (code of the unit that remains)"))
     effective_on = forms.DateField(label=_("Effective date"), widget=DateInput())
-    confirm = forms.BooleanField(label=_("I understand that this unit will be closed and everything in it moved."))
+    confirm = forms.BooleanField(
+        label=_("I understand that this unit will be closed and everything in it moved.")
+    )
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -111,7 +111,9 @@ POSITION_RANK = {
 
 
 class FeeCategory(models.TextChoices):
+    # xgettext:no-python-format
     SALARIED = "salaried", _("Salaried (1% of salary)")
+    # xgettext:no-python-format
     PENSIONER = "pensioner", _("Pensioner (0.5% of pension)")
     STUDENT = "student", _("Student")
     OTHER_INCOME = "other_income", _("Other income")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -63,15 +64,17 @@ class UnitCounts:
 
 def subtree_counts(units: list[Unit]) -> dict[int, UnitCounts]:
     """Counts of active cells and members under each unit (itself included), in two queries
-    whatever the number of units, provided they are siblings (same depth)."""
+    whatever the number of units, provided they are at the same depth."""
     result = {u.pk: UnitCounts() for u in units}
     if not units:
         return result
     depth = units[0].depth
-    assert all(u.depth == depth for u in units), "subtree_counts takes siblings"
+    assert all(u.depth == depth for u in units), "subtree_counts takes units of one depth"
     prefix_len = depth * Unit.steplen
     by_prefix = {u.path: u.pk for u in units}
-    parent_prefix = units[0].path[: prefix_len - Unit.steplen]
+    # Filter on the longest common path prefix (one indexed range), group on each unit's path.
+    parent_prefix = os.path.commonprefix([u.path for u in units])
+    parent_prefix = parent_prefix[: len(parent_prefix) // Unit.steplen * Unit.steplen]
     cell_rows = (
         Unit.objects.filter(path__startswith=parent_prefix, depth__gte=depth, is_active=True,
                             kind__in=CELL_KINDS)
@@ -183,13 +186,16 @@ def cell_roster(cell: Unit, *, day: datetime.date | None = None) -> list[RosterL
     )
     own = list(Member.active.filter(cell=cell).select_related("cell").prefetch_related(*history))
     guests = list(
-        Member.active.filter(attachments__in=TemporaryAttachment.objects.covering(day).filter(host_cell=cell))
+        Member.active.filter(
+            attachments__in=TemporaryAttachment.objects.covering(day).filter(host_cell=cell)
+        )
         .select_related("cell")
         .prefetch_related(*history)
         .distinct()
     )
     lines = [
-        RosterLine(m, attached=False, exemption=m.exemption_on(day), away=m.attachment_on(day)) for m in own
+        RosterLine(m, attached=False, exemption=m.exemption_on(day), away=m.attachment_on(day))
+        for m in own
     ] + [RosterLine(m, attached=True, exemption=m.exemption_on(day), away=None) for m in guests]
     lines.sort(key=lambda line: (line.attached, line.member.sort_key, line.member.pk))
     return lines

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +19,13 @@ from chibo.core.text import normalize
 from .models import (
     DepartureKind,
     Exemption,
+    FeeCategory,
+    Gender,
     Member,
     MemberEvent,
     MemberEventKind,
     MemberStatus,
+    Position,
     TemporaryAttachment,
     Unit,
     UnitKind,
@@ -49,6 +53,9 @@ def member_data_errors(
         errors.setdefault(field, []).append(message)
 
     today = timezone.localdate()
+    data = dict(data)
+    for name in ("family_name", "middle_name", "given_name"):
+        data[name] = normalize(data.get(name) or "")
     for required in ("family_name", "given_name", "gender", "birth_date", "admission_date", "cell"):
         if not data.get(required):
             add(required, _("This field is required."))
@@ -83,6 +90,21 @@ def member_data_errors(
                 clash = clash.exclude(pk=instance.pk)
             if clash.exists():
                 add("card_number", _("Another member already has this card number."))
+    choices = {
+        "gender": Gender,
+        "status": MemberStatus,
+        "position": Position,
+        "fee_category": FeeCategory,
+    }
+    for name, enum in choices.items():
+        value = data.get(name)
+        if value and value not in enum.values:
+            add(name, _("“%(value)s” is not one of the allowed values.") % {"value": value})
+    if data.get("email"):
+        try:
+            validate_email(data["email"])
+        except ValidationError:
+            add("email", _("Enter a valid e-mail address."))
     cell = data.get("cell")
     if cell is not None and (not cell.holds_members or not cell.is_active):
         add("cell", _("Members can only belong to an active cell."))

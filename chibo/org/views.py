@@ -77,7 +77,9 @@ def unit_detail(request, pk: int):
         context |= {
             "roster": roster,
             "can_add_member": scope.can_add_member(unit),
-            "can_open": {line.member.pk for line in roster if scope.can_view_member_detail(line.member)},
+            "can_open": {
+                line.member.pk for line in roster if scope.can_view_member_detail(line.member)
+            },
         }
     else:
         show_dissolved = request.GET.get("dissolved") == "1"
@@ -94,7 +96,9 @@ def unit_create(request, pk: int):
     parent = selectors.get_unit(scope, pk)
     _allow(scope.can_manage_unit(parent) and not parent.holds_members and parent.is_active)
     form = UnitForm(request.POST or None)
-    unit = _run_form(request, form, lambda d: services.unit_create(parent=parent, by=request.user, **d))
+    unit = _run_form(
+        request, form, lambda d: services.unit_create(parent=parent, by=request.user, **d)
+    )
     if unit:
         messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
         return redirect("unit_detail", pk=unit.pk)
@@ -128,7 +132,11 @@ def _restructure_guard(request, pk: int):
 def unit_move(request, pk: int):
     scope, unit = _restructure_guard(request, pk)
     form = MoveUnitForm(request.POST or None, units=_managed_units(scope))
-    done = _run_form(request, form, lambda d: services.unit_move(unit=unit, new_parent=d["new_parent"], by=request.user))
+    done = _run_form(
+        request,
+        form,
+        lambda d: services.unit_move(unit=unit, new_parent=d["new_parent"], by=request.user),
+    )
     if done:
         messages.success(request, _("Unit moved."))
         return redirect("unit_detail", pk=unit.pk)
@@ -144,7 +152,11 @@ def unit_merge(request, pk: int):
         lambda d: services.unit_merge(source=unit, target=d["target"], effective_on=d["effective_on"], by=request.user),
     )  # fmt: skip
     if target:
-        messages.success(request, _("%(source)s was merged into %(target)s.") % {"source": unit.name, "target": target.name})
+        messages.success(
+            request,
+            _("%(source)s was merged into %(target)s.")
+            % {"source": unit.name, "target": target.name},
+        )
         return redirect("unit_detail", pk=target.pk)
     return render(request, "org/unit_action.html", {"form": form, "unit": unit, "action": "merge"})
 
@@ -153,11 +165,15 @@ def unit_merge(request, pk: int):
 def unit_dissolve(request, pk: int):
     scope, unit = _restructure_guard(request, pk)
     form = DissolveUnitForm(request.POST or None)
-    done = _run_form(request, form, lambda d: services.unit_dissolve(unit=unit, by=request.user, **d))
+    done = _run_form(
+        request, form, lambda d: services.unit_dissolve(unit=unit, by=request.user, **d)
+    )
     if done:
         messages.success(request, _("Unit dissolved. Its history is kept."))
         return redirect("unit_detail", pk=unit.get_parent().pk)
-    return render(request, "org/unit_action.html", {"form": form, "unit": unit, "action": "dissolve"})
+    return render(
+        request, "org/unit_action.html", {"form": form, "unit": unit, "action": "dissolve"}
+    )
 
 
 @login_required
@@ -177,11 +193,15 @@ def member_list(request):
     form = MemberSearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     unit = selectors.get_unit(scope, data["unit"]) if data.get("unit") else None
-    members = selectors.search_members(scope, q=data.get("q", ""), unit=unit, status=data.get("status", ""))
+    members = selectors.search_members(
+        scope, q=data.get("q", ""), unit=unit, status=data.get("status", "")
+    )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    template = "org/_member_results.html" if request.headers.get("HX-Request") else "org/member_list.html"
+    template = (
+        "org/_member_results.html" if request.headers.get("HX-Request") else "org/member_list.html"
+    )
     return render(request, template, {
         "form": form, "page": page, "unit": unit, "query": query.urlencode(),
         "can_open": {m.pk for m in page if scope.can_view_member_detail(m)},
@@ -197,6 +217,7 @@ def member_detail(request, pk: int):
         "events": member.events.select_related("from_cell", "to_cell", "created_by")[:100],
         "can_edit": scope.can_edit_member(member) and member.is_active,
         "can_manage": scope.can_manage_unit(member.cell) and member.is_active,
+        "has_account": hasattr(member, "user"),
     })  # fmt: skip
 
 
@@ -205,8 +226,10 @@ def member_create(request, cell_pk: int):
     scope = scope_for(request.user)
     cell = selectors.get_unit(scope, cell_pk)
     _allow(scope.can_add_member(cell))
-    form = MemberForm(request.POST or None)
-    member = _run_form(request, form, lambda d: services.member_create(by=request.user, cell=cell, **d))
+    form = MemberForm(request.POST or None, cell=cell)
+    member = _run_form(
+        request, form, lambda d: services.member_create(by=request.user, cell=cell, **d)
+    )
     if member:
         messages.success(request, _("%(name)s was added to the cell.") % {"name": member.full_name})
         return redirect("member_detail", pk=member.pk)
@@ -224,12 +247,18 @@ def _editable_member(request, pk: int, *, manage: bool = False) -> Member:
 @login_required
 def member_edit(request, pk: int):
     member = _editable_member(request, pk)
-    form = MemberForm(request.POST or None, instance=Member.objects.get(pk=member.pk))
-    done = _run_form(request, form, lambda d: services.member_update(member=member, by=request.user, **d))
+    form = MemberForm(
+        request.POST or None, instance=Member.objects.get(pk=member.pk), cell=member.cell
+    )
+    done = _run_form(
+        request, form, lambda d: services.member_update(member=member, by=request.user, **d)
+    )
     if done:
         messages.success(request, _("Changes saved."))
         return redirect("member_detail", pk=member.pk)
-    return render(request, "org/member_form.html", {"form": form, "cell": member.cell, "member": member})
+    return render(
+        request, "org/member_form.html", {"form": form, "cell": member.cell, "member": member}
+    )
 
 
 def _member_action(request, member, form, action, kind):
@@ -262,7 +291,9 @@ def member_attachment(request, pk: int):
 def member_transfer(request, pk: int):
     member = _editable_member(request, pk, manage=True)
     scope = scope_for(request.user)
-    form = TransferForm(request.POST or None, units=_managed_units(scope).filter(kind__in=CELL_KINDS))
+    form = TransferForm(
+        request.POST or None, units=_managed_units(scope).filter(kind__in=CELL_KINDS)
+    )
     return _member_action(request, member, form,
                           lambda d: services.member_transfer(member=member, by=request.user, **d), "transfer")  # fmt: skip
 
@@ -273,4 +304,3 @@ def member_departure(request, pk: int):
     form = DepartureForm(request.POST or None)
     return _member_action(request, member, form,
                           lambda d: services.member_depart(member=member, by=request.user, **d), "departure")  # fmt: skip
-

@@ -1,0 +1,74 @@
+"""Shared set-up for the benchmark scripts: choose the database *before* Django starts."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = REPO / "var" / "bench" / "province.sqlite3"
+
+
+def configure(sqlite_path: Path | None) -> str:
+    """Point chibo at the benchmark database and start Django. Returns a short description.
+
+    CHIBO_DATABASE_URL wins when set (e.g. PostgreSQL); otherwise the SQLite file at
+    `sqlite_path`. CHIBO_VAR_DIR goes to a temporary directory so the benchmark never touches
+    the developer's var/ (secret key, cache)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    if "CHIBO_DATABASE_URL" not in os.environ:
+        assert sqlite_path is not None
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        os.environ["CHIBO_DATABASE_URL"] = f"sqlite:///{sqlite_path}"
+    os.environ.setdefault("CHIBO_VAR_DIR", tempfile.mkdtemp(prefix="chibo-bench-var-"))
+    os.environ.setdefault("CHIBO_HTTPS", "0")  # the Django test client speaks plain HTTP
+    os.environ.setdefault("CHIBO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chibo.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    # Pages render without `collectstatic`: plain static storage, no manifest.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages).enable()
+
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version} ({connection.settings_dict['NAME']})"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    return f"PostgreSQL {version} (database {connection.settings_dict['NAME']})"
+
+
+def migrate() -> float:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, round(p / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(values_ms: list[float]) -> str:
+    return (
+        f"n={len(values_ms):4d}  p50={percentile(values_ms, 50):7.1f} ms  "
+        f"p95={percentile(values_ms, 95):7.1f} ms  max={max(values_ms):7.1f} ms  "
+        f"mean={statistics.fmean(values_ms):7.1f} ms"
+    )
