@@ -26,7 +26,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0, help="scale every count (0–1]")
     parser.add_argument(
-        "--keep", type=Path, help="SQLite only: write the database here and keep it (must not exist)"
+        "--keep",
+        type=Path,
+        help="SQLite only: write the database here and keep it (must not exist)",
     )
     args = parser.parse_args()
 

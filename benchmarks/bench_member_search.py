@@ -170,25 +170,9 @@ def run(n_queries: int, explain: bool) -> int:
             f"  {label:<17} {len(rows):4d} children  median={statistics.median(runs):7.1f} ms  "
             f"max={max(runs):7.1f} ms  SQL={len(ctx.captured_queries)}"
         )
-    try:
-        unit_url = reverse("unit_detail", args=[root.pk])
-    except NoReverseMatch:
-        unit_url = None
-    if unit_url:
-        runs, sql = [], set()
-        client.get(unit_url)
-        for _ in range(5):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                response = client.get(unit_url)
-                runs.append((time.perf_counter() - started) * 1000)
-            sql.add(len(ctx.captured_queries))
-        print(
-            f"  HTTP {unit_url:<12} status={response.status_code}  "
-            f"median={statistics.median(runs):7.1f} ms  SQL={sorted(sql)}"
-        )
-
-    print("\nCell roster, selectors.cell_roster (largest cell, and a cell hosting attached members):")
+    print(
+        "\nCell roster, selectors.cell_roster (largest cell, and a cell hosting attached members):"
+    )
     from django.db.models import Count
 
     largest = (
@@ -214,6 +198,36 @@ def run(n_queries: int, explain: bool) -> int:
             f"  {label:<17} {len(lines):4d} lines  median={statistics.median(runs):7.1f} ms  "
             f"SQL={len(ctx.captured_queries)}  ({cell.name})"
         )
+
+    try:
+        reverse("unit_detail", args=[root.pk])
+        has_unit_page = True
+    except NoReverseMatch:
+        has_unit_page = False
+    if has_unit_page:
+        print("\nHTTP GET /units/<pk>/ (tree page; a cell's page shows its roster):")
+        small = (
+            Unit.objects.filter(path__startswith=root.path, members__isnull=False)
+            .annotate(n=Count("members"))
+            .order_by("n", "pk")
+            .first()
+        )
+        pages = [("province (root)", root), ("mid committee", mid), ("grassroots", grassroots)]
+        pages += [("largest cell", largest), ("smallest cell", small), ("host cell", host)]
+        for label, unit in pages:
+            url = reverse("unit_detail", args=[unit.pk])
+            runs, sql = [], set()
+            client.get(url)
+            for _ in range(5):
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    runs.append((time.perf_counter() - started) * 1000)
+                sql.add(len(ctx.captured_queries))
+            print(
+                f"  {label:<17} status={response.status_code}  "
+                f"median={statistics.median(runs):7.1f} ms  SQL={sorted(sql)}"
+            )
 
     if explain:
         print_plans(scope, queries)

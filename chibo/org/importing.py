@@ -329,6 +329,29 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _row_estimate(ws) -> int:
+    """How many rows a sheet has, for the progress bar. Files written by Excel say so in their
+    header; others (openpyxl, some exporters) do not, and then the row tags are counted, which
+    costs a fraction of a second for a province-sized sheet."""
+    if ws.max_row:
+        return ws.max_row
+    try:
+        source = ws._get_source()
+    except Exception:  # pragma: no cover - openpyxl internals changed
+        return 0
+    count, tail = 0, b""
+    with source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            count += len(_ROW_TAG.findall(data))
+            tail = data[-16:]
+            count -= len(_ROW_TAG.findall(tail))  # counted again with the next chunk
+    return count + len(_ROW_TAG.findall(tail))
+
+
 def _find_sheet(workbook, name: str):
     wanted = fold(name)
     for ws in workbook.worksheets:
@@ -462,7 +485,10 @@ def _check_units(sheet: _Sheet, checker: _Checker) -> None:
                 kind = value
             else:
                 cell_type = value
-        if code in first_row:
+        if not code:
+            checker.error(sheet, row, "code", raw["code"], _("This field is required."))
+            bad_fields.add("code")
+        elif code in first_row:
             checker.error(sheet, row, "code", raw["code"],
                           _("This code is already used on row %(row)s of this sheet.") % {"row": first_row[code]})  # fmt: skip
             bad_fields.add("code")
@@ -746,7 +772,7 @@ def import_workbook(
         if unit_ws is None and member_ws is None:
             result.message = _("The file has neither a sheet “%(units)s” nor a sheet “%(members)s”. Start from the template.") % {"units": UNIT_SHEET, "members": MEMBER_SHEET}  # fmt: skip
             return result
-        estimate = sum((ws.max_row or 1) - 1 for ws in (unit_ws, member_ws) if ws is not None)
+        estimate = sum(_row_estimate(ws) - 1 for ws in (unit_ws, member_ws) if ws is not None)
         read = 0
 
         def tick() -> None:
@@ -831,7 +857,7 @@ def build_template() -> bytes:
 
     header_fill = PatternFill("solid", fgColor="B22222")
     header_font = Font(bold=True, color="FFFFFF")
-    max_rows = 20000
+    max_rows = 100_000
     for title, columns in ((UNIT_SHEET, UNIT_COLUMNS), (MEMBER_SHEET, MEMBER_COLUMNS)):
         ws = wb.create_sheet(title, index=len(wb.worksheets) - 1)
         ws.freeze_panes = "A2"
@@ -968,6 +994,7 @@ def error_report_workbook(errors: list[dict[str, Any]] | list[RowError]) -> byte
 # the status that the status page polls. Threads are fine for one machine; with
 # settings.CHIBO_IMPORT_SYNC the import runs inside the request (tests, in-memory SQLite).
 STALE_AFTER = datetime.timedelta(minutes=10)
+KEEP_RESULTS = datetime.timedelta(days=30)
 
 
 def jobs_dir() -> Path:
@@ -1002,8 +1029,19 @@ def upload_problem(upload) -> str | None:
     return None
 
 
+def _prune_jobs() -> None:
+    """Forget old jobs: results after KEEP_RESULTS, uploads a job never got to after a day."""
+    now = timezone.now().timestamp()
+    for path in jobs_dir().iterdir():
+        age = now - path.stat().st_mtime
+        limit = KEEP_RESULTS.total_seconds() if path.suffix == ".json" else 86400
+        if age > limit:
+            path.unlink(missing_ok=True)
+
+
 def start_job(*, upload, user) -> str:
     """Store the upload, record the job and run it (in a thread unless CHIBO_IMPORT_SYNC)."""
+    _prune_jobs()
     job_id = str(uuid.uuid4())
     data_path = jobs_dir() / f"{job_id}.xlsx"
     with open(data_path, "wb") as fh:

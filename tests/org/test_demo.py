@@ -363,9 +363,11 @@ def test_generate_province_scaled_down(today):
     assert 0.03 <= share <= 0.15, share
     assert result.counts["exempted"] > 0
     assert Member.objects.filter(province=province).count() == expected["members"]
-    assert not Member.objects.filter(province=province).exclude(
-        cell__path__startswith=province.path
-    ).exists()
+    assert (
+        not Member.objects.filter(province=province)
+        .exclude(cell__path__startswith=province.path)
+        .exists()
+    )
     # Accounts for the province, each with its grant inside it.
     assert [a.username for a in result.accounts] == [n for n, _ in demo.PROVINCE_ACCOUNTS]
     for username, role in demo.PROVINCE_ACCOUNTS:

@@ -208,6 +208,7 @@ def test_bad_file_imports_nothing_and_reports_every_bad_row(world):
         unit_row("C1-L", "Cấp trên ở sau", "C1-M"),  # 11 parent defined on a later row
         unit_row("C1-M", "Đảng bộ bộ phận", "C1", "Đảng bộ cơ sở", ""),  # 12 good
         unit_row("C1-N", "Con của dòng sai", "C1 H!"),  # 13 parent's row is wrong: not repeated
+        unit_row("", "Không có mã", "C1"),  # 14 no code
     ]
     members = [
         member_row(given_name="Ưng", family_name="Đỗ", middle_name="Thị", gender="Nữ",
@@ -237,6 +238,7 @@ def test_bad_file_imports_nothing_and_reports_every_bad_row(world):
         (U, 3, "Mã đơn vị"), (U, 4, "Mã đơn vị"), (U, 5, "Mã đơn vị cấp trên"),
         (U, 6, "Mã đơn vị cấp trên"), (U, 7, "Mã đơn vị"), (U, 8, "Tên đơn vị"),
         (U, 9, "Loại tổ chức"), (U, 10, "Mã đơn vị cấp trên"), (U, 11, "Mã đơn vị cấp trên"),
+        (U, 14, "Mã đơn vị"),
         (M, 3, "Ngày chính thức"), (M, 4, "Ngày vào Đảng"), (M, 5, "Tên"),
         (M, 6, "Số thẻ đảng viên"), (M, 7, "Số thẻ đảng viên"), (M, 8, "Số thẻ đảng viên"),
         (M, 9, "Mã chi bộ"), (M, 10, "Mã chi bộ"), (M, 11, "Ngày sinh"), (M, 12, "Giới tính"),

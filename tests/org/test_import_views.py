@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import uuid
 
 import openpyxl
@@ -186,6 +187,14 @@ def test_running_job_polls_every_second(client_as, world):
     assert 'hx-trigger="every 1s"' in html and f'hx-get="{url}"' in html
     assert 'aria-valuenow="25"' in html and "25%" in html
     assert client.get(reverse("import_report", args=[job])).status_code == 404  # no report yet
+
+
+def test_old_jobs_are_forgotten(client_as, world):
+    old = importing.jobs_dir() / f"{uuid.uuid4()}.json"
+    old.write_text("{}")
+    os.utime(old, (0, 0))
+    upload(client_as("officer_c1"), xlsx_bytes(None, [member_row()]))
+    assert not old.exists() and len(list(importing.jobs_dir().glob("*.json"))) == 1
 
 
 def test_stale_job_is_reported_as_interrupted(client_as, world, settings):

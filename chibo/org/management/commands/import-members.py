@@ -30,25 +30,27 @@ class Command(BaseCommand):
                 actor = get_user_model().objects.get(username=user)
             except get_user_model().DoesNotExist:
                 raise CommandError(_("No user named %(name)s.") % {"name": user}) from None
-        interactive = self.stderr.isatty() if hasattr(self.stderr, "isatty") else False
-        last = [-1]
+        interactive = getattr(self.stderr, "isatty", lambda: False)()
+        shown = [-1]
 
         def progress(done: int, total: int) -> None:
             percent = done * 100 // total if total else 0
-            if percent == last[0]:
+            # on a terminal every percent on one line; in a log every tenth
+            step = percent if interactive else percent // 10 * 10
+            if step <= shown[0]:
                 return
-            last[0] = percent
-            line = _("Progress: %(percent)d%%") % {"percent": percent}
+            shown[0] = step
+            line = _("Progress: %(percent)d%%") % {"percent": step}
             if interactive:
                 self.stderr.write(f"\r{line}", ending="")
-            elif percent % 10 == 0:
+            else:
                 self.stderr.write(line)
 
         try:
             result = import_workbook(file, user=actor, progress=progress, dry_run=dry_run)
         except FileNotFoundError:
             raise CommandError(_("No such file: %(file)s") % {"file": file}) from None
-        if interactive and last[0] >= 0:
+        if interactive and shown[0] >= 0:
             self.stderr.write("")
         for error in result.errors:
             value = f" «{error.value}»" if error.value else ""
