@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args, env_extra, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIBO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIBO_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env |= {"CHIBO_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "chibo.settings"} | env_extra
     return subprocess.run([sys.executable, "-m", "chibo", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
