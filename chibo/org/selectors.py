@@ -43,7 +43,7 @@ def search_units(scope: Scope, text: str, *, cells_only: bool = False) -> QueryS
 def top_units(scope: Scope) -> QuerySet[Unit]:
     """Where the user's view of the tree starts."""
     if scope.is_superuser:
-        return Unit.get_root_nodes()
+        return Unit.objects.get_root_nodes()
     return Unit.objects.filter(pk__in=scope.top_unit_ids()).order_by("path")
 
 

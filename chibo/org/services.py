@@ -184,7 +184,7 @@ def unit_move(*, unit: Unit, new_parent: Unit, by) -> Unit:
         raise ValidationError(
             {"new_parent": [_("A unit cannot be moved under itself or a unit below it.")]}
         )
-    old_parent = unit.get_parent()
+    old_parent = Unit.objects.get_parent(unit)
     if old_parent is not None and old_parent.pk == new_parent.pk:
         raise ValidationError({"new_parent": [_("The unit is already under this parent.")]})
     try:

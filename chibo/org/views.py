@@ -170,7 +170,7 @@ def unit_dissolve(request, pk: int):
     )
     if done:
         messages.success(request, _("Unit dissolved. Its history is kept."))
-        return redirect("unit_detail", pk=unit.get_parent().pk)
+        return redirect("unit_detail", pk=Unit.objects.get_parent(unit).pk)
     return render(
         request, "org/unit_action.html", {"form": form, "unit": unit, "action": "dissolve"}
     )

@@ -222,11 +222,11 @@ def test_move_and_merge_units(world, client_as):
     c1 = Unit.objects.get(pk=world.c1.pk)
     a = Unit.objects.get(pk=world.a.pk)
     assert not c1.is_active and c1.merged_into_id == world.c2.pk
-    assert a.get_parent().pk == world.c2.pk
+    assert Unit.objects.get_parent(a).pk == world.c2.pk
     assert Member.active.filter(cell=a).count() == 3
     # officer_c1's grant followed the merge: they now see C2's subtree
     assert client_as("officer_c1").get(reverse("unit_detail", args=[world.c2.pk])).status_code == 200
-    assert Unit.find_problems() == ([], [], [], [], [])
+    assert Unit.objects.find_problems() == ([], [], [], [], [])
 
 
 def test_merge_cells_moves_members_with_history(world, client_as):
