@@ -210,5 +210,6 @@ class DepartureForm(BootstrapMixin, forms.Form):
 class MemberSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All"))] + MemberStatus.choices)  # fmt: skip
+                               choices=[("", _("All"))] + MemberStatus.choices,
+                               widget=forms.Select(attrs={"class": "form-select"}))  # fmt: skip
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
