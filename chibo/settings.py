@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "chibo.core",
     "chibo.org",
     "chibo.accounts",
+    "chibo.rulebooks",
+    "chibo.meetings",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,11 @@ READ_ROLES = {Role.CLERK, Role.SECRETARY, Role.ATTENDEE, Role.OFFICER, Role.ADMI
 MANAGE_ROLES = {Role.OFFICER, Role.ADMIN}
 # Roles that may edit members' details and record exemptions and attachments in their cell.
 EDIT_MEMBER_ROLES = {Role.SECRETARY, Role.OFFICER, Role.ADMIN}
+# Roles that plan, announce and finalise a cell's meetings, and those that record the minutes.
+PLAN_MEETING_ROLES = {Role.SECRETARY}
+RECORD_MEETING_ROLES = {Role.SECRETARY, Role.CLERK}
+# The upper-level attendee writes remarks into the minutes of the cells assigned.
+REMARK_ROLES = {Role.ATTENDEE}
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,15 @@ class Scope:
 
     def can_add_member(self, cell) -> bool:
         return cell.holds_members and cell.is_active and self.covers(cell.path, EDIT_MEMBER_ROLES)
+
+    def can_plan_meetings(self, unit) -> bool:
+        return self.covers(unit.path, PLAN_MEETING_ROLES)
+
+    def can_record_meeting(self, unit) -> bool:
+        return self.covers(unit.path, RECORD_MEETING_ROLES)
+
+    def can_remark(self, unit) -> bool:
+        return self.covers(unit.path, REMARK_ROLES)
 
     def can_manage_unit(self, unit) -> bool:
         return self.covers(unit.path, MANAGE_ROLES)
