@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from chibo.core.models import AuditEntry
 from chibo.meetings import checks, services
@@ -338,3 +339,49 @@ def test_rulebook_for_prefers_the_deepest_and_the_date(world):
                             valid_from=datetime.date(2026, 1, 1), attendance_threshold=90)  # fmt: skip
     assert rulebook_for(world.a, MEETING_DAY).name == "Quy định xã"
     assert rulebook_for(world.d, MEETING_DAY).name == "HD 42 (2025)"
+
+
+def test_admin_cannot_change_or_delete_finalised_minutes(world, complete_meeting, rf):
+    from django.contrib.admin.sites import site
+
+    meeting = services.meeting_finalise(meeting=complete_meeting, by=world.users["secretary_a"])
+    request = rf.get("/")
+    request.user = world.users["admin_p"]
+    request.user.is_superuser = True
+    model_admin = site._registry[Meeting]
+    assert not model_admin.has_change_permission(request, meeting)
+    assert not model_admin.has_delete_permission(request, meeting)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the trigger is PostgreSQL's (DESIGN.md)"
+)
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE meetings_meeting SET place = 'x' WHERE id = %(m)s",
+        "DELETE FROM meetings_meeting WHERE id = %(m)s",
+        "UPDATE meetings_meetingsection SET conclusion = 'x' WHERE meeting_id = %(m)s",
+        "DELETE FROM meetings_speech WHERE meeting_id = %(m)s",
+        "UPDATE meetings_attendance SET presence = 'present' WHERE meeting_id = %(m)s",
+        "UPDATE meetings_vote SET votes_for = 0 WHERE meeting_id = %(m)s",
+        "INSERT INTO meetings_guest (meeting_id, name, position, is_upper_attendee) "
+        "VALUES (%(m)s, 'x', '', false)",
+    ],
+)
+def test_postgresql_refuses_raw_sql_on_finalised_minutes(world, complete_meeting, sql):
+    from django.db import IntegrityError, transaction
+
+    services.meeting_finalise(meeting=complete_meeting, by=world.users["secretary_a"])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, {"m": complete_meeting.pk})
+    assert Meeting.objects.get(pk=complete_meeting.pk).place == "Nhà văn hóa thôn"
+
+
+def test_postgresql_trigger_leaves_open_minutes_writable(world, complete_meeting):
+    """The trigger must not block ordinary recording (runs on both databases)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE meetings_meeting SET place = 'Hội trường' WHERE id = %s", [complete_meeting.pk]
+        )
+    assert Meeting.objects.get(pk=complete_meeting.pk).place == "Hội trường"
