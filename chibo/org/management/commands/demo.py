@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chibo.meetings.demo import load_meeting_history
 from chibo.org import demo
 from chibo.org.models import Unit
 
@@ -58,6 +59,9 @@ class Command(BaseCommand):
     def handle(self, *args, scale: str, fraction: float, **options):
         if scale == "small":
             result = demo.load_small_demo()
+            made = load_meeting_history(result.province)
+            if made:
+                self.stdout.write(f"Đã tạo {made} buổi sinh hoạt mẫu (12 tháng qua và tháng này).")
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
