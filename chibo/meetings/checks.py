@@ -110,7 +110,7 @@ def problems(meeting: Meeting) -> tuple[list[Problem], list[Problem]]:
     errors: list[Problem] = []
     warnings: list[Problem] = []
     sections = list(meeting.sections.prefetch_related("speeches"))
-    attendance = list(meeting.attendance.all())
+    attendance = list(meeting.attendance.select_related("member"))
     votes = {v.subject: v for v in meeting.votes.all()}
     assignments = list(meeting.assignments.prefetch_related("assignees"))
     contents = {s.content for s in sections}
@@ -124,7 +124,7 @@ def problems(meeting: Meeting) -> tuple[list[Problem], list[Problem]]:
         errors.append(
             Problem("times", _("Record the time the meeting started and ended."), "part-people")
         )
-    if meeting.is_thematic and not (meeting.topic or "").strip():
+    if meeting.is_thematic and not ((meeting.topic or "").strip() or meeting.topic_group):
         errors.append(Problem("topic", _("A thematic meeting needs its topic."), "part-plan"))
 
     # Attendance adds up: every line marked, every excused absence with its reason.

@@ -40,7 +40,10 @@ def visible_meetings(scope: Scope) -> QuerySet[Meeting]:
             .filter(member_id=scope.member_id)
             .values("host_cell")
         )
-    announced = ~Q(status=MeetingStatus.PLANNED)
+    # Members see a meeting once it was announced (a cancelled one too, if they had been told).
+    announced = ~Q(status=MeetingStatus.PLANNED) & ~Q(
+        status=MeetingStatus.CANCELLED, announced_at__isnull=True
+    )
     return Meeting.objects.filter(readers | (members & announced)).select_related("unit")
 
 

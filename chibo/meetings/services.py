@@ -122,6 +122,25 @@ def template_for(unit: Unit, kind: str) -> MinutesTemplate | None:
     return best
 
 
+def _copy_template(meeting: Meeting) -> None:
+    """(Re)build the meeting's sections from the template for its cell and kind."""
+    meeting.sections.all().delete()
+    meeting.template = template_for(meeting.unit, meeting.kind)
+    Meeting.objects.filter(pk=meeting.pk).update(template=meeting.template)
+    if meeting.template is not None:
+        MeetingSection.objects.bulk_create(
+            MeetingSection(
+                meeting=meeting,
+                position=s.position,
+                title=s.title,
+                guidance=s.guidance,
+                required=s.required,
+                content=s.content,
+            )  # fmt: skip
+            for s in meeting.template.sections.all()
+        )
+
+
 # --- planning -----------------------------------------------------------------------------------
 PLAN_FIELDS = ("kind", "date", "start_time", "place", "topic_group", "topic",
                "draft_report", "draft_resolution")  # fmt: skip
@@ -159,24 +178,12 @@ def meeting_plan(
     if prepares is not None:
         _require(kind == MeetingKind.PREPARATORY and prepares.unit_id == unit.pk,
                  _("A preparatory meeting prepares a meeting of the same cell."))  # fmt: skip
-    template = template_for(unit, kind)
     province_path = unit.path[: Unit.steplen]
     meeting = Meeting.objects.create(
-        unit=unit, province=Unit.objects.get(path=province_path), template=template,
-        prepares=prepares, created_by=by, **data,
+        unit=unit, province=Unit.objects.get(path=province_path), prepares=prepares,
+        created_by=by, **data,
     )  # fmt: skip
-    if template is not None:
-        MeetingSection.objects.bulk_create(
-            MeetingSection(
-                meeting=meeting,
-                position=s.position,
-                title=s.title,
-                guidance=s.guidance,
-                required=s.required,
-                content=s.content,
-            )  # fmt: skip
-            for s in template.sections.all()
-        )
+    _copy_template(meeting)
     _audit(meeting, by, "meeting.plan", kind=kind, date=date, place=data["place"])
     return meeting
 
@@ -205,6 +212,8 @@ def meeting_update_plan(*, meeting: Meeting, by, version: int | None = None, **f
     meeting.version = _save_versioned(Meeting, meeting.pk, version, cleaned)
     for name, value in cleaned.items():
         setattr(meeting, name, value)
+    if "kind" in old and old["kind"] != meeting.kind:
+        _copy_template(meeting)  # a new kind has its own minutes sections
     _audit(meeting, by, "meeting.update", **audit.diff(old, cleaned))
     return meeting
 
@@ -280,9 +289,14 @@ def leave_decide(*, request: LeaveRequest, approve: bool, by) -> LeaveRequest:
     request.status = LeaveStatus.APPROVED if approve else LeaveStatus.DECLINED
     request.decided_by, request.decided_at = by, timezone.now()
     request.save()
+    lines = meeting.attendance.filter(member=request.member)
     if approve:
-        meeting.attendance.filter(member=request.member, presence=Presence.UNMARKED).update(
+        lines.filter(presence=Presence.UNMARKED).update(
             presence=Presence.ABSENT_EXCUSED, reason=request.reason, version=F("version") + 1
+        )
+    else:  # undo an earlier approval that the roster still carries
+        lines.filter(presence=Presence.ABSENT_EXCUSED, reason=request.reason).update(
+            presence=Presence.UNMARKED, reason="", version=F("version") + 1
         )
     _audit(meeting, by, "leave.decide", request, status=request.status)
     return request

@@ -385,3 +385,42 @@ def test_postgresql_trigger_leaves_open_minutes_writable(world, complete_meeting
             "UPDATE meetings_meeting SET place = 'Hội trường' WHERE id = %s", [complete_meeting.pk]
         )
     assert Meeting.objects.get(pk=complete_meeting.pk).place == "Hội trường"
+
+
+def test_changing_the_kind_rebuilds_the_sections(world):
+    meeting = plan(world)
+    services.meeting_update_plan(meeting=meeting, by=world.users["secretary_a"],
+                                 kind=MeetingKind.EXTRAORDINARY)  # fmt: skip
+    titles = list(meeting.sections.values_list("title", flat=True))
+    assert "Nội dung sinh hoạt bất thường" in titles
+    assert "Phương hướng, nhiệm vụ tháng tới" not in titles
+
+
+def test_declining_leave_after_approving_puts_the_member_back(world):
+    by = world.users["secretary_a"]
+    meeting = plan(world)
+    request = services.leave_request(meeting=meeting, member=world.hoa, reason="Ốm", by=by)
+    services.meeting_start_recording(meeting=meeting, by=by)
+    services.leave_decide(request=request, approve=True, by=by)
+    assert meeting.attendance.get(member=world.hoa).presence == Presence.ABSENT_EXCUSED
+    services.leave_decide(request=request, approve=False, by=by)
+    assert meeting.attendance.get(member=world.hoa).presence == Presence.UNMARKED
+
+
+def test_a_member_never_sees_a_meeting_cancelled_before_it_was_announced(world):
+    from chibo.accounts.access import scope_for
+    from chibo.meetings.selectors import visible_meetings
+
+    by = world.users["secretary_a"]
+    quiet, told = plan(world), plan(world)
+    services.meeting_cancel(meeting=quiet, by=by, reason="Trùng lịch")
+    services.meeting_announce(meeting=told, by=by)
+    services.meeting_cancel(meeting=told, by=by, reason="Bão")
+    seen = set(visible_meetings(scope_for(world.users["member_a"])))
+    assert seen == {told}
+    assert set(visible_meetings(scope_for(by))) == {quiet, told}
+
+
+def test_a_topic_group_is_enough_for_a_thematic_meeting(world):
+    meeting = record_complete(world, plan(world, kind=MeetingKind.THEMATIC, topic_group=4))
+    services.meeting_finalise(meeting=meeting, by=world.users["secretary_a"])
