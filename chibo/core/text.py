@@ -29,6 +29,19 @@ def normalize(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def normalize_paragraphs(text: str | None) -> str:
+    """NFC-normalise a long text, keeping its paragraphs: line breaks stay (at most one empty
+    line between paragraphs), spaces inside a line collapse, the ends are trimmed."""
+    if not text:
+        return ""
+    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def _letters(text: str) -> list[tuple[str, int]]:
     """Split text into (base letter, tone) pairs, lower-cased."""
     result: list[tuple[str, int]] = []

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chibo.core import audit
-from chibo.core.text import normalize
+from chibo.core.text import normalize, normalize_paragraphs
 from chibo.org.models import CELL_KINDS, Member, MemberStatus, Position, Unit
 from chibo.org.selectors import cell_roster
 
@@ -87,7 +87,22 @@ def _require_recording(meeting: Meeting) -> None:
 
 
 def _clean(text: str | None) -> str:
-    return normalize(text or "").strip()
+    """Long texts (speeches, conclusions, drafts) keep their paragraphs."""
+    return normalize_paragraphs(text)
+
+
+def _line(text: str | None) -> str:
+    """One-line values (place, names, topic) are collapsed to single spaces."""
+    return normalize(text)
+
+
+ONE_LINE_FIELDS = {"place", "topic", "resolution_number"}
+
+
+def _cleaned_field(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return _line(value) if name in ONE_LINE_FIELDS else _clean(value)
 
 
 def _save_versioned(model, pk: int, version: int | None, fields: dict[str, Any]) -> int:
@@ -170,8 +185,8 @@ def meeting_plan(
     topic_group: int | None = None, topic: str = "", draft_report: str = "",
     draft_resolution: str = "", prepares: Meeting | None = None,
 ) -> Meeting:  # fmt: skip
-    data = {"kind": kind, "date": date, "start_time": start_time, "place": _clean(place),
-            "topic_group": topic_group or None, "topic": _clean(topic),
+    data = {"kind": kind, "date": date, "start_time": start_time, "place": _line(place),
+            "topic_group": topic_group or None, "topic": _line(topic),
             "draft_report": _clean(draft_report), "draft_resolution": _clean(draft_resolution)}  # fmt: skip
     _check_plan(data)
     _require(unit.kind in CELL_KINDS and unit.is_active, _("Meetings are held by active cells."))
@@ -203,7 +218,7 @@ def meeting_update_plan(*, meeting: Meeting, by, version: int | None = None, **f
         raise ValidationError(
             _("The meeting is announced: postpone it to change its date or time.")
         )
-    cleaned = {k: (_clean(v) if isinstance(v, str) else v) for k, v in fields.items()}
+    cleaned = {k: _cleaned_field(k, v) for k, v in fields.items()}
     if "topic_group" in cleaned:
         cleaned["topic_group"] = cleaned["topic_group"] or None
     data = {name: getattr(meeting, name) for name in PLAN_FIELDS} | cleaned
@@ -390,7 +405,7 @@ def meeting_record_update(*, meeting: Meeting, by, version: int | None = None, *
     _require_recording(meeting)
     unknown = set(fields) - set(RECORD_FIELDS)
     _require(not unknown, _("These fields cannot be changed here: %(f)s") % {"f": sorted(unknown)})
-    cleaned = {k: (_clean(v) if isinstance(v, str) else v) for k, v in fields.items()}
+    cleaned = {k: _cleaned_field(k, v) for k, v in fields.items()}
     roster = set(meeting.attendance.values_list("member_id", flat=True))
     for role in ("chair", "clerk"):
         person = cleaned.get(role)
@@ -428,9 +443,9 @@ def section_save(
 def guest_add(*, meeting: Meeting, by, name: str, position: str = "",
               is_upper_attendee: bool = False, user=None) -> Guest:  # fmt: skip
     _require_editable(meeting)
-    name = _clean(name)
+    name = _line(name)
     _require(bool(name), _("Enter the guest's name."), "name")
-    guest = Guest.objects.create(meeting=meeting, name=name, position=_clean(position),
+    guest = Guest.objects.create(meeting=meeting, name=name, position=_line(position),
                                  is_upper_attendee=is_upper_attendee, user=user)  # fmt: skip
     _audit(meeting, by, "guest.add", guest, name=name)
     return guest
@@ -639,7 +654,7 @@ def meeting_finalise(*, meeting: Meeting, by, acknowledgements: dict[str, str] |
 def addendum_add(*, meeting: Meeting, by, part: str, text: str, reason: str) -> Addendum:
     _require(meeting.status == MeetingStatus.FINALISED,
              _("An addendum corrects finalised minutes; edit the minutes directly."))  # fmt: skip
-    part, text, reason = _clean(part), _clean(text), _clean(reason)
+    part, text, reason = _line(part), _clean(text), _clean(reason)
     errors = {}
     required = (("part", part, _("Say which part is corrected.")),
                 ("text", text, _("Write the correction.")), ("reason", reason, _("Say why.")))  # fmt: skip

@@ -424,3 +424,14 @@ def test_a_member_never_sees_a_meeting_cancelled_before_it_was_announced(world):
 def test_a_topic_group_is_enough_for_a_thematic_meeting(world):
     meeting = record_complete(world, plan(world, kind=MeetingKind.THEMATIC, topic_group=4))
     services.meeting_finalise(meeting=meeting, by=world.users["secretary_a"])
+
+
+def test_long_texts_keep_their_paragraphs(world, complete_meeting):
+    by = world.users["secretary_a"]
+    section = complete_meeting.sections.filter(content=SectionContent.DISCUSSION).first()
+    services.section_save(section=section, by=by,
+                          conclusion="1. Giao đồng chí Hoa  vận động.\n2. Báo cáo ngày 30/11.")  # fmt: skip
+    section.refresh_from_db()
+    assert section.conclusion == "1. Giao đồng chí Hoa vận động.\n2. Báo cáo ngày 30/11."
+    services.meeting_update_plan(meeting=complete_meeting, by=by, topic="Chuyên đề \n  quý IV")
+    assert Meeting.objects.get(pk=complete_meeting.pk).topic == "Chuyên đề quý IV"
