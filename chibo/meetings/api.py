@@ -31,7 +31,7 @@ from chibo.org import selectors as org_selectors
 from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
 from chibo.org.models import Member, TemporaryAttachment
 
-from . import checks, selectors, services
+from . import checks, export_views, exporting, selectors, services
 from .models import (
     Addendum,
     Assignment,
@@ -1155,3 +1155,36 @@ def addendum_add(request: HttpRequest, meeting_id: int, data: AddendumIn):
     _may_plan(scope, meeting)
     addendum = services.addendum_add(meeting=meeting, by=request.auth, **data.model_dump())
     return Status(201, _addendum_out(addendum))
+
+
+# --- prints ------------------------------------------------------------------------------------
+class ExportFile(enum.StrEnum):
+    MINUTES_DOCX = "minutes.docx"
+    MINUTES_PDF = "minutes.pdf"
+    RESOLUTION_DOCX = "resolution.docx"
+    RESOLUTION_PDF = "resolution.pdf"
+
+
+_EXPORT_CONTENT = {
+    content_type: {"schema": {"type": "string", "format": "binary"}}
+    for content_type in exporting.CONTENT_TYPES.values()
+}
+
+
+@router.get(
+    "/meetings/{meeting_id}/export/{file}",
+    response={403: ErrorOut, 404: ErrorOut, 503: ErrorOut},
+    summary="Print the minutes or the resolution as Word (.docx) or PDF",
+    openapi_extra={"responses": {200: {"description": "The file.", "content": _EXPORT_CONTENT}}},
+)
+def meeting_export(request: HttpRequest, meeting_id: int, file: ExportFile):
+    """In the party document format (HD 36-HD/VPTW), with the content hash in the footer.
+    Minutes not yet finalised print as a draft ("DỰ THẢO") without a hash, for those who read
+    the record as it is written; a member downloads them once finalised (403 before)."""
+    scope, meeting = _meeting(request, meeting_id)
+    _may_read_record(scope, meeting)
+    document, fmt = file.value.split(".")
+    response = export_views.file_response(meeting, document, fmt)
+    if response.status_code == 503:
+        return Status(503, {"detail": response.content.decode()})
+    return response

@@ -30,7 +30,7 @@ from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors
 from chibo.org.models import Member, TemporaryAttachment
 
-from . import checks, selectors, services
+from . import checks, export_views, selectors, services
 from .forms import (
     AddendumForm,
     AssignmentForm,
@@ -218,6 +218,8 @@ def _detail(request, scope, meeting, *, leave_form=None, addendum_form=None, sta
         "can_remark": meeting.status == MeetingStatus.RECORDING
         and scope.can_remark(meeting.unit)
         and not scope.can_record_meeting(meeting.unit),
+        "can_download": meeting.status != MeetingStatus.CANCELLED
+        and export_views.can_download(scope, meeting),
         "postponements": list(meeting.postponements.all()),
         "preparations": list(meeting.preparations.all()),
         # Those who read the whole cell see every request; a member sees their own.
