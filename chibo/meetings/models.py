@@ -94,7 +94,7 @@ class TemplateSection(models.Model):
     content = models.CharField(_("content"), max_length=16, choices=SectionContent.choices)
 
     class Meta:
-        ordering = ["template", "position"]
+        ordering = ["template_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["template", "position"], name="template_section_pos")
         ]
@@ -215,7 +215,7 @@ class MeetingSection(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        ordering = ["meeting", "position", "id"]
+        ordering = ["meeting_id", "position", "id"]
 
     def __str__(self) -> str:
         return self.title
@@ -281,7 +281,7 @@ class Attendance(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        ordering = ["meeting", "sort_key", "id"]
+        ordering = ["meeting_id", "sort_key", "id"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="one_attendance_line")
         ]
@@ -321,7 +321,7 @@ class Speech(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["section", "id"]
+        ordering = ["section_id", "id"]
 
     def __str__(self) -> str:
         return f"{self.speaker_name}: {self.text[:40]}"
@@ -366,7 +366,7 @@ class Assignment(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        ordering = ["meeting", "id"]
+        ordering = ["meeting_id", "id"]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -384,7 +384,7 @@ class Addendum(models.Model):
     content_hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["meeting", "created_at", "id"]
+        ordering = ["meeting_id", "created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.part} ({self.created_at:%d/%m/%Y})"
