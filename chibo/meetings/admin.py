@@ -3,18 +3,9 @@ versioned); here they can be read, and finalised minutes can never be changed or
 
 from django.contrib import admin
 
+from chibo.core.admin import ReadOnlyAdmin
+
 from .models import Meeting, MinutesTemplate, TemplateSection
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Meeting)

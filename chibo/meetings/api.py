@@ -669,17 +669,7 @@ def _assignment_out(assignment: Assignment) -> dict[str, Any]:
 
 
 def _summary_out(summary: selectors.AttendanceSummary) -> dict[str, Any]:
-    return {
-        "total": summary.total,
-        "official": summary.official,
-        "probationary": summary.probationary,
-        "attached": summary.attached,
-        "exempted": summary.exempted,
-        "away": summary.away,
-        "present": summary.present,
-        "present_official": summary.present_official,
-        "present_probationary": summary.present_probationary,
-        "present_attached": summary.present_attached,
+    return summary.counts() | {
         "absent_excused": [
             _person(a.member) | {"reason": a.reason} for a in summary.absent_excused
         ],

@@ -317,17 +317,8 @@ def _context(meeting: Meeting) -> dict[str, Any]:
             "end": vn_time(meeting.actual_end),
             "activity": f"{kind_title.lower()} {period}",
         },
-        "attendance": {
-            "total": summary.total,
-            "official": summary.official,
-            "probationary": summary.probationary,
-            "attached": summary.attached,
-            "exempted": summary.exempted,
-            "away": summary.away,
-            "present": summary.present,
-            "present_official": summary.present_official,
-            "present_probationary": summary.present_probationary,
-            "present_attached": summary.present_attached,
+        "attendance": summary.counts()
+        | {
             "rate": vn_percent(summary.rate),
             "absent_excused": _counted(summary.absent_excused),
             "absent_unexcused": _counted(summary.absent_unexcused),

@@ -91,6 +91,13 @@ class AttendanceSummary:
     rate: float | None
     vote: checks.VoteCount
 
+    COUNT_FIELDS = ("total", "official", "probationary", "attached", "exempted", "away",
+                    "present", "present_official", "present_probationary", "present_attached")  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        """The membership and presence figures the minutes print, by name."""
+        return {name: getattr(self, name) for name in self.COUNT_FIELDS}
+
 
 def attendance_summary(lines: list[Attendance]) -> AttendanceSummary:
     """The membership counts and presence figures the minutes print (DOMAIN.md)."""

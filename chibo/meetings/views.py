@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from chibo.accounts.access import READ_ROLES, scope_for
 from chibo.core.text import normalize
 from chibo.org import selectors as org_selectors
-from chibo.org.forms import apply_service_errors
+from chibo.org.forms import apply_service_errors, run_form
 from chibo.org.models import Member, TemporaryAttachment
 
 from . import checks, export_views, selectors, services
@@ -81,17 +81,6 @@ def _allow(condition: bool) -> None:
 
 def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _run_form(request, form, action):
-    """Validate `form`, call `action(cleaned_data)`; map service errors onto the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data)
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return None
 
 
 def _cell(scope, pk: int):
@@ -162,7 +151,7 @@ def meeting_create(request, pk: int):
         "start_time": last.start_time if last else None,
     }
     form = MeetingPlanForm(request.POST or None, initial=initial)
-    meeting = _run_form(request, form, lambda d: services.meeting_plan(
+    meeting = run_form(request, form, lambda d: services.meeting_plan(
         unit=unit, by=request.user, prepares=prepares, **{k: v for k, v in d.items()},
     ))  # fmt: skip
     if meeting:
@@ -308,7 +297,7 @@ def meeting_start(request, pk: int):
 def _meeting_action(request, pk: int, form_class, action, kind: str, done: str):
     scope, meeting = _planner(request, pk)
     form = form_class(request.POST or None)
-    if _run_form(request, form, lambda d: action(meeting=meeting, by=request.user, **d)):
+    if run_form(request, form, lambda d: action(meeting=meeting, by=request.user, **d)):
         messages.success(request, done)
         return redirect("meeting_detail", pk=meeting.pk)
     return render(request, "meetings/meeting_action.html", {
@@ -336,7 +325,7 @@ def leave_create(request, pk: int):
     member = _own_member(scope, meeting)
     _allow(member is not None)
     form = LeaveRequestForm(request.POST)
-    if _run_form(request, form, lambda d: services.leave_request(
+    if run_form(request, form, lambda d: services.leave_request(
         meeting=meeting, member=member, reason=d["reason"], by=request.user,
     )):  # fmt: skip
         messages.success(request, _("Your leave request was sent to the secretary."))
@@ -632,9 +621,7 @@ def attendance_all_present(request, pk: int):
 def guest_add(request, pk: int):
     scope, meeting = _recorder(request, pk)
     form = GuestForm(request.POST)
-    if _run_form(
-        request, form, lambda d: services.guest_add(meeting=meeting, by=request.user, **d)
-    ):
+    if run_form(request, form, lambda d: services.guest_add(meeting=meeting, by=request.user, **d)):
         return redirect(reverse("meeting_record", args=[meeting.pk]) + "#part-guests")
     return _record_page(request, scope, meeting, guest_form=form)
 
@@ -662,7 +649,7 @@ def speech_add(request, pk: int, section_pk: int):
     section = _section(meeting, section_pk)
     roster, guests = selectors.roster(meeting), list(meeting.guests.all())
     form = SpeechForm(request.POST, people=_people(roster, guests))
-    speech = _run_form(request, form, lambda d: services.speech_add(
+    speech = run_form(request, form, lambda d: services.speech_add(
         section=section, by=request.user, text=d["text"], **form.speaker_kwargs(roster, guests),
     ))  # fmt: skip
     if not _htmx(request):
@@ -724,7 +711,7 @@ def vote_record(request, pk: int, subject: str):
     if subject not in VoteSubject.values:
         raise Http404
     form = VoteForm(request.POST, prefix=subject)
-    vote = _run_form(request, form, lambda d: services.vote_record(
+    vote = run_form(request, form, lambda d: services.vote_record(
         meeting=meeting, by=request.user, subject=subject, **d,
     ))  # fmt: skip
     anchor = "part-resolution" if subject == VoteSubject.RESOLUTION else "part-approval"
@@ -743,7 +730,7 @@ def assignment_add(request, pk: int):
     _scope, meeting = _recorder(request, pk)
     roster = selectors.roster(meeting)
     form = AssignmentForm(request.POST, roster=roster)
-    assignment = _run_form(request, form, lambda d: services.assignment_add(
+    assignment = run_form(request, form, lambda d: services.assignment_add(
         meeting=meeting, by=request.user, description=d["description"], assignees=form.members(),
         deadline=d["deadline"], to_committee=d["to_committee"],
     ))  # fmt: skip
@@ -813,7 +800,7 @@ def meeting_finalise(request, pk: int):
 def addendum_add(request, pk: int):
     scope, meeting = _planner(request, pk)
     form = AddendumForm(request.POST)
-    if _run_form(
+    if run_form(
         request, form, lambda d: services.addendum_add(meeting=meeting, by=request.user, **d)
     ):
         messages.success(request, _("The addendum is added to the minutes."))

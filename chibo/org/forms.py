@@ -30,6 +30,18 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def run_form(request, form: forms.Form, action):
+    """Validate `form`, call `action(cleaned_data)`; map service errors onto the form.
+    Returns the action's result, or None when the form must be shown again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+
+
 class BootstrapMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from .forms import (
     PeriodForm,
     TransferForm,
     UnitForm,
-    apply_service_errors,
+    run_form,
 )
 from .models import CELL_KINDS, Member, Unit
 
@@ -38,18 +38,6 @@ def _allow(condition: bool) -> None:
 
 def _managed_units(scope):
     return Unit.objects.filter(scope.units_q(MANAGE_ROLES), is_active=True)
-
-
-def _run_form(request, form, action):
-    """Validate `form`, call `action(cleaned_data)`; map service errors onto the form.
-    Returns the action's result, or None when the form must be shown again."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data)
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return None
 
 
 # --- tree ------------------------------------------------------------------------------------
@@ -96,7 +84,7 @@ def unit_create(request, pk: int):
     parent = selectors.get_unit(scope, pk)
     _allow(scope.can_manage_unit(parent) and not parent.holds_members and parent.is_active)
     form = UnitForm(request.POST or None)
-    unit = _run_form(
+    unit = run_form(
         request, form, lambda d: services.unit_create(parent=parent, by=request.user, **d)
     )
     if unit:
@@ -112,7 +100,7 @@ def unit_edit(request, pk: int):
     _allow(scope.can_manage_unit(unit) and unit.is_active)
     initial = {"code": unit.code, "name": unit.name, "cell_type": unit.cell_type}
     form = UnitForm(request.POST or None, initial=initial, editing=True)
-    done = _run_form(request, form, lambda d: services.unit_update(unit=unit, by=request.user, **d))
+    done = run_form(request, form, lambda d: services.unit_update(unit=unit, by=request.user, **d))
     if done:
         messages.success(request, _("Changes saved."))
         return redirect("unit_detail", pk=unit.pk)
@@ -132,7 +120,7 @@ def _restructure_guard(request, pk: int):
 def unit_move(request, pk: int):
     scope, unit = _restructure_guard(request, pk)
     form = MoveUnitForm(request.POST or None, units=_managed_units(scope))
-    done = _run_form(
+    done = run_form(
         request,
         form,
         lambda d: services.unit_move(unit=unit, new_parent=d["new_parent"], by=request.user),
@@ -147,7 +135,7 @@ def unit_move(request, pk: int):
 def unit_merge(request, pk: int):
     scope, unit = _restructure_guard(request, pk)
     form = MergeUnitForm(request.POST or None, units=_managed_units(scope))
-    target = _run_form(
+    target = run_form(
         request, form,
         lambda d: services.unit_merge(source=unit, target=d["target"], effective_on=d["effective_on"], by=request.user),
     )  # fmt: skip
@@ -165,7 +153,7 @@ def unit_merge(request, pk: int):
 def unit_dissolve(request, pk: int):
     scope, unit = _restructure_guard(request, pk)
     form = DissolveUnitForm(request.POST or None)
-    done = _run_form(
+    done = run_form(
         request, form, lambda d: services.unit_dissolve(unit=unit, by=request.user, **d)
     )
     if done:
@@ -227,7 +215,7 @@ def member_create(request, cell_pk: int):
     cell = selectors.get_unit(scope, cell_pk)
     _allow(scope.can_add_member(cell))
     form = MemberForm(request.POST or None, cell=cell)
-    member = _run_form(
+    member = run_form(
         request, form, lambda d: services.member_create(by=request.user, cell=cell, **d)
     )
     if member:
@@ -250,7 +238,7 @@ def member_edit(request, pk: int):
     form = MemberForm(
         request.POST or None, instance=Member.objects.get(pk=member.pk), cell=member.cell
     )
-    done = _run_form(
+    done = run_form(
         request, form, lambda d: services.member_update(member=member, by=request.user, **d)
     )
     if done:
@@ -262,7 +250,7 @@ def member_edit(request, pk: int):
 
 
 def _member_action(request, member, form, action, kind):
-    done = _run_form(request, form, action)
+    done = run_form(request, form, action)
     if done:
         messages.success(request, _("Recorded."))
         return redirect("member_detail", pk=member.pk)
