@@ -388,3 +388,60 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part} ({self.created_at:%d/%m/%Y})"
+
+
+class AttachmentKind(models.TextChoices):
+    DRAFT_REPORT = "draft_report", _("Draft report")
+    DRAFT_RESOLUTION = "draft_resolution", _("Draft resolution")
+    OTHER = "other", _("Other document")
+
+
+class MeetingAttachment(models.Model):
+    """A file circulated with the meeting (the drafts, a topic paper). Served only through a
+    view that checks access; never from a public media URL."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to="meetings/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(max_length=127, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)  # kept, only hidden
+
+    class Meta:
+        ordering = ["meeting_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrintDocument(models.TextChoices):
+    MINUTES = "minutes", _("Minutes")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class WordTemplate(models.Model):
+    """A Word template an organisation board uploaded for its subtree (docxtpl syntax).
+    The deepest active one above a cell is used; otherwise the one shipped with chibo."""
+
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("used under")
+    )
+    document = models.CharField(_("document"), max_length=16, choices=PrintDocument.choices)
+    file = models.FileField(_("file"), upload_to="word_templates/")
+    name = models.CharField(_("file name"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["unit_id", "document", "-uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
