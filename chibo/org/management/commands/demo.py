@@ -57,11 +57,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: str, fraction: float, **options):
+        made = 0
         if scale == "small":
             result = demo.load_small_demo()
             made = load_meeting_history(result.province)
-            if made:
-                self.stdout.write(f"Đã tạo {made} buổi sinh hoạt mẫu (12 tháng qua và tháng này).")
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
@@ -74,12 +73,12 @@ class Command(BaseCommand):
                 raise CommandError(f"Không tạo được tỉnh mẫu: {exc}") from exc
             if result.created:
                 self.stdout.write(f"  Tổng thời gian: {time.perf_counter() - started:.1f} giây")
-        self._report(result)
+        self._report(result, meetings_made=made)
 
     def _progress(self, label: str, seconds: float) -> None:
         self.stdout.write(f"  {label}: {seconds:.1f} giây")
 
-    def _report(self, result: demo.DemoResult) -> None:
+    def _report(self, result: demo.DemoResult, *, meetings_made: int = 0) -> None:
         province, counts = result.province, result.counts
         if result.created:
             self.stdout.write(
@@ -91,6 +90,8 @@ class Command(BaseCommand):
             )
         parts = [f"{_number(counts[key])} {label}" for key, label in COUNT_LABELS if counts[key]]
         self.stdout.write("  " + ", ".join(parts) + ".")
+        if meetings_made:
+            self.stdout.write(f"  {meetings_made} buổi sinh hoạt mẫu (12 tháng qua và tháng tới).")
         self.stdout.write("")
         if not result.accounts:
             self.stdout.write("Không có tài khoản mẫu nào (tên đăng nhập đã bị dùng?).")
