@@ -25,6 +25,7 @@ from ninja.utils import check_csrf
 from chibo.accounts.api import router as accounts_router
 from chibo.accounts.tokens import token_authenticate
 from chibo.meetings.api import router as meetings_router
+from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.org.api import router as org_router
 
 
@@ -148,3 +149,4 @@ def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 api.add_router("/auth", accounts_router)
 api.add_router("/", org_router)
 api.add_router("/", meetings_router)
+api.add_router("/", meeting_attachments_router)

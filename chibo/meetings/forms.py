@@ -136,6 +136,22 @@ class AssignmentForm(BootstrapMixin, forms.Form):
         return [a.member for a in self.roster if str(a.member_id) in chosen]
 
 
+class AssignmentEditForm(AssignmentForm):
+    """A task changed on the recording screen; `version` is the one the user started from."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, assignment) -> dict:
+        return {
+            "description": assignment.description,
+            "assignees": [str(m.pk) for m in assignment.assignees.all()],
+            "to_committee": assignment.to_committee,
+            "deadline": assignment.deadline,
+            "version": assignment.version,
+        }
+
+
 class AttendanceForm(forms.Form):
     presence = forms.ChoiceField(choices=Presence.choices)
     reason = forms.CharField(max_length=500, required=False)

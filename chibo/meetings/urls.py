@@ -54,6 +54,16 @@ urlpatterns = [
     path("meetings/<int:pk>/record/votes/<str:subject>/", views.vote_record, name="vote_record"),
     path("meetings/<int:pk>/record/assignments/", views.assignment_add, name="assignment_add"),
     path(
+        "meetings/<int:pk>/record/assignments/<int:assignment_pk>/",
+        views.assignment_show,
+        name="assignment_show",
+    ),  # fmt: skip
+    path(
+        "meetings/<int:pk>/record/assignments/<int:assignment_pk>/edit/",
+        views.assignment_edit,
+        name="assignment_edit",
+    ),  # fmt: skip
+    path(
         "meetings/<int:pk>/record/assignments/<int:assignment_pk>/delete/",
         views.assignment_delete,
         name="assignment_delete",

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import READ_ROLES, scope_for
 from chibo.core.text import normalize
@@ -33,6 +33,7 @@ from chibo.org.models import Member, TemporaryAttachment
 from . import checks, export_views, selectors, services
 from .forms import (
     AddendumForm,
+    AssignmentEditForm,
     AssignmentForm,
     AttendanceForm,
     AutosaveForm,
@@ -747,6 +748,80 @@ def assignment_add(request, pk: int):
         return response
     assignment = selectors.assignments(meeting)[-1] if assignment else None
     return render(request, "meetings/_assignment.html", {"a": assignment, "meeting": meeting})
+
+
+def _assignment(meeting, assignment_pk: int) -> Assignment:
+    assignment = (
+        Assignment.objects.filter(meeting=meeting, pk=assignment_pk)
+        .prefetch_related("assignees")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    assignment.meeting = meeting
+    return assignment
+
+
+@login_required
+@require_GET
+def assignment_show(request, pk: int, assignment_pk: int):
+    """One task as stored (what "Cancel" puts back in place of the edit form)."""
+    _scope, meeting = _recorder(request, pk)
+    assignment = _assignment(meeting, assignment_pk)
+    if not _htmx(request):
+        return redirect(
+            reverse("meeting_record", args=[meeting.pk]) + f"#assignment-{assignment.pk}"
+        )
+    return render(request, "meetings/_assignment.html", {"a": assignment, "meeting": meeting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_edit(request, pk: int, assignment_pk: int):
+    """Edit a task in place: GET the form, POST it with the version it started from. When
+    someone else saved the task meanwhile, the answer (409) shows their version and keeps what
+    this user typed, with the new version: saving again then replaces theirs knowingly."""
+    scope, meeting = _recorder(request, pk)
+    assignment = _assignment(meeting, assignment_pk)
+    roster = selectors.roster(meeting)
+    conflict, status = False, 200
+    if request.method == "GET":
+        form = AssignmentEditForm(roster=roster, initial=AssignmentEditForm.initial_for(assignment))
+    else:
+        form = AssignmentEditForm(request.POST, roster=roster)
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.assignment_update(
+                    assignment=assignment, by=request.user, description=data["description"],
+                    assignees=form.members(), deadline=data["deadline"],
+                    to_committee=data["to_committee"], version=data["version"],
+                )  # fmt: skip
+            except EditConflict as stale:
+                conflict, status = True, 409
+                form.data = form.data.copy()
+                form.data["version"] = stale.version
+                assignment = _assignment(meeting, assignment_pk)  # their version
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                anchor = f"#assignment-{assignment.pk}"
+                if not _htmx(request):
+                    return redirect(reverse("meeting_record", args=[meeting.pk]) + anchor)
+                assignment = _assignment(meeting, assignment_pk)
+                return render(request, "meetings/_assignment.html",
+                              {"a": assignment, "meeting": meeting})  # fmt: skip
+    if _htmx(request):
+        return render(request, "meetings/_assignment_edit.html", {
+            "a": assignment, "meeting": meeting, "form": form, "conflict": conflict,
+        }, status=status)  # fmt: skip
+    if meeting.status != MeetingStatus.RECORDING:
+        return redirect("meeting_detail", pk=meeting.pk)
+    response = _record_page(request, scope, meeting, editing_assignment=assignment.pk,
+                            assignment_edit_form=form, assignment_conflict=conflict)  # fmt: skip
+    response.status_code = status
+    return response
 
 
 @login_required

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from chibo.meetings import checks, services
@@ -642,3 +642,96 @@ def test_finalised_page_queries_do_not_grow_with_members(world, client_as):
     MemberFactory.create_batch(37, cell=world.a)
     large = finalised(plan(world, day=future_day(6)))
     assert count(small) == count(large)
+
+
+# --- editing a task in place -----------------------------------------------------------------
+def _task(world, meeting):
+    return services.assignment_add(meeting=meeting, by=_secretary(world),
+                                   description="Vận động thanh niên làm đường",
+                                   assignees=[world.hoa], deadline=future_day(30))  # fmt: skip
+
+
+def _task_data(assignment, **changes):
+    data = {"description": assignment.description,
+            "assignees": [str(m.pk) for m in assignment.assignees.all()],
+            "deadline": assignment.deadline.isoformat(), "version": assignment.version}  # fmt: skip
+    return data | changes
+
+
+def test_task_edit_matrix(world, client_as):
+    meeting = _recording(world)
+    assignment = _task(world, meeting)
+    for name in ("assignment_edit", "assignment_show"):
+        check_matrix(client_as, reverse(name, args=[meeting.pk, assignment.pk]),
+                     expect(secretary_a=OK, **RECORDERS), **HX)  # fmt: skip
+    data = _task_data(assignment, description="Vận động đoàn viên làm đường")
+    check_matrix(client_as, reverse("assignment_edit", args=[meeting.pk, assignment.pk]),
+                 expect(secretary_a=FOUND, **RECORDERS), method="post", data=data)  # fmt: skip
+    assignment.refresh_from_db()
+    assert assignment.description == "Vận động đoàn viên làm đường"
+
+
+def test_task_of_another_meeting_is_404(world, client_as):
+    meeting = _recording(world)
+    other = _recording(world)
+    assignment = _task(world, other)
+    url = reverse("assignment_edit", args=[meeting.pk, assignment.pk])
+    assert client_as("secretary_a").get(url, **HX).status_code == MISSING
+
+
+def test_task_edit_in_place(world, client_as):
+    meeting = _recording(world)
+    assignment = _task(world, meeting)
+    client = client_as("secretary_a")
+    page = client.get(reverse("meeting_record", args=[meeting.pk])).content.decode()
+    edit_url = reverse("assignment_edit", args=[meeting.pk, assignment.pk])
+    assert f'hx-get="{edit_url}"' in page
+    form = client.get(edit_url, **HX).content.decode()
+    assert f'id="assignment-{assignment.pk}"' in form and 'name="version"' in form
+    assert "Vận động thanh niên làm đường" in form
+    new_day = future_day(40)
+    response = client.post(edit_url, _task_data(
+        assignment, description="Vận động đoàn viên", assignees=[str(world.ung.pk)],
+        to_committee="on", deadline=new_day.isoformat(),
+    ), **HX)  # fmt: skip
+    assert response.status_code == OK
+    html = response.content.decode()
+    assert "Vận động đoàn viên" in html and world.ung.full_name in html
+    assert 'name="description"' not in html  # back to the task as shown
+    assignment.refresh_from_db()
+    assert (assignment.description, assignment.deadline, assignment.to_committee) == (
+        "Vận động đoàn viên", new_day, True)  # fmt: skip
+    assert list(assignment.assignees.all()) == [world.ung]
+    # Invalid input stays in the form with the message on the field.
+    response = client.post(edit_url, _task_data(assignment, description=" "), **HX)
+    assert response.status_code == 422 and "is-invalid" in response.content.decode()
+
+
+def test_task_edit_with_a_stale_version_shows_the_conflict_and_keeps_the_text(world, client_as):
+    meeting = _recording(world)
+    assignment = _task(world, meeting)
+    stale = _task_data(assignment, description="Lời của tôi: vận động cả phụ nữ")
+    # Someone else saves first.
+    services.assignment_update(assignment=assignment, by=_secretary(world),
+                               description="Bản của người khác", assignees=[world.ung],
+                               deadline=future_day(25), version=assignment.version)  # fmt: skip
+    client = client_as("secretary_a")
+    url = reverse("assignment_edit", args=[meeting.pk, assignment.pk])
+    for extra in (HX, {}):  # the htmx answer, and the whole page without JavaScript
+        response = client.post(url, stale, **extra)
+        assert response.status_code == 409
+        html = response.content.decode()
+        with translation.override("vi"):
+            message = str(services.EditConflict(current={}, version=0))
+        assert escape(message) in html
+        assert "Lời của tôi: vận động cả phụ nữ" in html  # what the user typed
+        assert "Bản của người khác" in html  # what is stored now
+        assert f'name="version" value="{assignment.version}"' in html  # the stored one
+        assignment.refresh_from_db()
+        assert assignment.description == "Bản của người khác"  # nothing overwritten
+        assert list(assignment.assignees.all()) == [world.ung]
+    # Saving again with the version shown replaces theirs knowingly.
+    response = client.post(url, stale | {"version": assignment.version}, **HX)
+    assert response.status_code == OK
+    assignment.refresh_from_db()
+    assert assignment.description == "Lời của tôi: vận động cả phụ nữ"
