@@ -26,6 +26,7 @@ from chibo.accounts.api import router as accounts_router
 from chibo.accounts.tokens import token_authenticate
 from chibo.meetings.api import router as meetings_router
 from chibo.meetings.attachment_api import router as meeting_attachments_router
+from chibo.meetings.template_api import router as meeting_templates_router
 from chibo.org.api import router as org_router
 
 
@@ -150,3 +151,4 @@ api.add_router("/auth", accounts_router)
 api.add_router("/", org_router)
 api.add_router("/", meetings_router)
 api.add_router("/", meeting_attachments_router)
+api.add_router("/", meeting_templates_router)

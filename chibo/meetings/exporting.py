@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from chibo.org.models import Position, Unit
 from . import checks, selectors
 from .models import Meeting, MeetingKind, Presence, RosterCategory, SectionContent
 
+logger = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parent / "word_templates"
 DOCUMENTS = ("minutes", "resolution")
 FORMATS = ("docx", "pdf")
@@ -402,15 +404,29 @@ def _resolution_signer(chair, lines: list) -> tuple[str, str]:
 
 
 # --- Word --------------------------------------------------------------------------------------
-def word_template(document: str) -> Path:
-    """The .docx template of a document (the place to look first for an uploaded one)."""
+def word_template(document: str, unit: Unit | None = None) -> Path | io.BytesIO:
+    """The .docx template of a document for a cell: the active one an organisation board
+    uploaded for the deepest unit above it (`template_selectors.word_template_for`), else the
+    one shipped with chibo (always that one without a unit). An uploaded file that cannot be
+    read any more falls back to the shipped one, so printing never breaks."""
+    if unit is not None:
+        from .template_selectors import word_template_for
+
+        uploaded = word_template_for(unit, document)
+        if uploaded is not None:
+            try:
+                with uploaded.file.open("rb") as handle:
+                    return io.BytesIO(handle.read())
+            except (OSError, ValueError):
+                logger.warning("Word template %s (%s) cannot be read", uploaded.pk, uploaded.file)
     return TEMPLATE_DIR / f"{document}.docx"
 
 
-def _docx(document: str, context: dict[str, Any]) -> bytes:
+def _docx(document: str, context: dict[str, Any], unit: Unit | None = None) -> bytes:
     from docxtpl import DocxTemplate
 
-    template = DocxTemplate(str(word_template(document)))
+    source = word_template(document, unit)
+    template = DocxTemplate(str(source) if isinstance(source, Path) else source)
     # Autoescape: texts are XML-escaped; their line breaks become Word line breaks.
     template.render(context, autoescape=True)
     out = io.BytesIO()
@@ -419,14 +435,14 @@ def _docx(document: str, context: dict[str, Any]) -> bytes:
 
 
 def minutes_docx(meeting: Meeting, context: dict[str, Any] | None = None) -> bytes:
-    return _docx("minutes", context or export_context(meeting))
+    return _docx("minutes", context or export_context(meeting), meeting.unit)
 
 
 def resolution_docx(meeting: Meeting, context: dict[str, Any] | None = None) -> bytes:
     context = context or export_context(meeting)
     if not context["has_resolution"]:
         raise DocumentMissing("resolution")
-    return _docx("resolution", context)
+    return _docx("resolution", context, meeting.unit)
 
 
 # --- PDF ---------------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ def plan(world, *, kind=MeetingKind.REGULAR, day=MEETING_DAY, by=None, **extra):
 def record_complete(world, meeting):
     """Fill in everything a regular meeting needs to be finalised, without warnings."""
     by = world.users["secretary_a"]
-    meeting.announced_at = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=datetime.UTC)
+    meeting.announced_at = datetime.datetime.combine(
+        meeting.date - datetime.timedelta(days=3), datetime.time(8, 0), tzinfo=datetime.UTC
+    )
     meeting.save(update_fields=["announced_at"])
     services.meeting_start_recording(meeting=meeting, by=by)
     for line in meeting.attendance.all():
@@ -44,7 +46,7 @@ def record_complete(world, meeting):
     services.vote_record(meeting=meeting, by=by, subject=VoteSubject.RESOLUTION, votes_for=2)
     services.vote_record(meeting=meeting, by=by, subject=VoteSubject.MINUTES, votes_for=3)
     services.assignment_add(meeting=meeting, by=by, description="Vận động thanh niên làm đường",
-                            assignees=[world.hoa], deadline=datetime.date(2026, 11, 30))  # fmt: skip
+                            assignees=[world.hoa], deadline=meeting.date + datetime.timedelta(days=25))  # fmt: skip
     meeting.refresh_from_db()
     return meeting
 
