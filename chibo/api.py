@@ -24,6 +24,8 @@ from ninja.utils import check_csrf
 
 from chibo.accounts.api import router as accounts_router
 from chibo.accounts.tokens import token_authenticate
+from chibo.followup.api import router as tasks_router
+from chibo.followup.risk_api import router as members_at_risk_router
 from chibo.meetings.api import router as meetings_router
 from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.meetings.template_api import router as meeting_templates_router
@@ -152,3 +154,5 @@ api.add_router("/", org_router)
 api.add_router("/", meetings_router)
 api.add_router("/", meeting_attachments_router)
 api.add_router("/", meeting_templates_router)
+api.add_router("/", tasks_router)
+api.add_router("/", members_at_risk_router)

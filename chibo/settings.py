@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chibo.accounts",
     "chibo.rulebooks",
     "chibo.meetings",
+    "chibo.followup",
 ]
 
 MIDDLEWARE = [

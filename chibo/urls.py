@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("chibo.meetings.export_urls")),
     path("", include("chibo.meetings.attachment_urls")),
     path("", include("chibo.meetings.template_urls")),
+    path("", include("chibo.followup.urls")),
+    path("", include("chibo.followup.risk_urls")),
     path("accounts/", include("chibo.accounts.urls")),
     path("accounts/", include("chibo.accounts.token_urls")),
     path("api/v1/", api.urls),

@@ -489,7 +489,7 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, enum.Enum) else v for k, v in data.items()}
 
 
-def _conflict(conflict: services.EditConflict) -> Status:
+def conflict_response(conflict: services.EditConflict) -> Status:
     current = {
         name: value.pk if isinstance(value, models.Model) else value
         for name, value in conflict.current.items()
@@ -760,7 +760,7 @@ def meeting_update(request: HttpRequest, meeting_id: int, data: MeetingPatch):
     try:
         services.meeting_update_plan(meeting=meeting, by=request.auth, version=version, **fields)
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _meeting_detail_out(scope, meeting)
 
 
@@ -881,7 +881,7 @@ def record_update(request: HttpRequest, meeting_id: int, data: RecordPatch):
     try:
         services.meeting_record_update(meeting=meeting, by=request.auth, version=version, **fields)
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _record_out(meeting)
 
 
@@ -901,7 +901,7 @@ def remarks_update(request: HttpRequest, meeting_id: int, data: RemarksIn):
             meeting=meeting, by=request.auth, version=data.version, remarks=data.remarks
         )
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _record_out(meeting)
 
 
@@ -917,7 +917,7 @@ def attendance_mark(request: HttpRequest, line_id: int, data: AttendanceIn):
     try:
         services.attendance_mark(line=line, by=request.auth, **_plain(data.model_dump()))
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _attendance_out(line)
 
 
@@ -960,7 +960,7 @@ def section_update(request: HttpRequest, section_id: int, data: SectionPatch):
     try:
         services.section_save(section=section, by=request.auth, version=version, **fields)
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _section_out(section)
 
 
@@ -999,7 +999,7 @@ def speech_update(request: HttpRequest, speech_id: int, data: SpeechPatch):
     try:
         services.speech_update(speech=speech, by=request.auth, text=data.text, version=data.version)
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _speech_out(speech)
 
 
@@ -1073,7 +1073,7 @@ def assignment_update(request: HttpRequest, assignment_id: int, data: Assignment
             **(current | fields | {"assignees": assignees}),
         )  # fmt: skip
     except services.EditConflict as conflict:
-        return _conflict(conflict)
+        return conflict_response(conflict)
     return _assignment_out(assignment)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from chibo.core.text import fold
 from chibo.rulebooks.selectors import rulebook_for
 
+from . import signals
 from .models import (
     REGULAR_KINDS,
     Meeting,
@@ -246,6 +247,7 @@ def problems(meeting: Meeting) -> tuple[list[Problem], list[Problem]]:
                 "part-approval",
             ))  # fmt: skip
 
+    errors.extend(signals.collected_problems(meeting))
     if not preparatory:
         warnings.extend(_soft_rules(meeting, attendance))
     return errors, warnings

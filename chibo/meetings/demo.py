@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 import zlib
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,10 @@ from chibo.org.models import CELL_KINDS, Unit
 
 from . import services
 from .models import Attendance, Meeting, MeetingKind, Presence, SectionContent, VoteSubject
+
+# Apps that keep parts of the minutes (follow-up: the review of earlier tasks) fill them in
+# before a demo meeting is finalised: callables (meeting, rng), registered in AppConfig.ready().
+BEFORE_FINALISE: list[Callable[[Meeting, random.Random], None]] = []
 
 SPEECHES = [
     "Đề nghị chi bộ quan tâm việc vận động bà con tham gia làm đường giao thông nông thôn.",
@@ -154,6 +159,8 @@ def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool) -> 
         )  # fmt: skip
     if unfinished:
         return meeting  # last month's minutes: still being completed
+    for fill_in in BEFORE_FINALISE:
+        fill_in(meeting, rng)
     meeting.refresh_from_db()
     _errors, warnings = services.checks.problems(meeting)
     acknowledgements = {w.code: "Chi bộ đã rút kinh nghiệm." for w in warnings}

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from chibo.core.text import fold
 from chibo.org.models import Position, Unit
 
-from . import checks, selectors
+from . import checks, selectors, signals
 from .models import Meeting, MeetingKind, Presence, RosterCategory, SectionContent
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,6 @@ _COMMITTEE_PREFIXES = [
 _LOCALITY = re.compile(
     r"^(?:xã|phường|thị trấn|đặc khu|tỉnh|thành phố|huyện|quận|thị xã)\s+(.+)$", re.IGNORECASE
 )
-# A discussion section whose conclusions are the resolution's part I (evaluation).
-_EVALUATION_WORD = "danh gia"
 # Characters that are not allowed in XML (Word) or that docxtpl would turn into layout.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NBSP = "\u00a0"
@@ -217,6 +215,12 @@ def _context(meeting: Meeting) -> dict[str, Any]:
     kind_title = KIND_TITLES.get(meeting.kind, "SINH HOẠT CHI BỘ")
 
     # The record, section by section (attendance is printed in part I of the minutes).
+    # Parts kept by other apps (the review of earlier tasks) print in the evaluation section.
+    evaluation_id = selectors.evaluation_section_id(meeting, sections)
+    parts = "\n".join(
+        "\n".join([f"{part.title}:", *(f"- {line}" for line in part.lines)])
+        for part in signals.collected_parts(meeting)
+    )
     printed = []
     evaluation, directions = [], []
     speakers: set[int] = set()
@@ -226,6 +230,8 @@ def _context(meeting: Meeting) -> dict[str, Any]:
         if kind == SectionContent.ATTENDANCE:
             continue
         text = _t(section.text)
+        if section.pk == evaluation_id and parts:
+            text = "\n".join(filter(None, [text, _t(parts)]))
         speeches = [
             {
                 "speaker": (sp.speaker.full_name if sp.speaker_id else _guest_name(sp.guest)),
@@ -237,7 +243,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
         speakers |= {sp.speaker_id for sp in section.speeches.all() if sp.speaker_id}
         conclusion = _t(section.conclusion)
         if kind == SectionContent.DISCUSSION and conclusion:
-            target = evaluation if _EVALUATION_WORD in fold(section.title) else directions
+            target = evaluation if selectors.EVALUATION_WORD in fold(section.title) else directions
             target.append(conclusion)
         optional_and_empty = not section.required and not (text or speeches or conclusion)
         if kind == SectionContent.TEXT and optional_and_empty:

@@ -15,10 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from chibo.accounts.access import READ_ROLES, Scope
+from chibo.core.text import fold
 from chibo.org.models import TemporaryAttachment
 
 from . import checks
 from .models import (
+    REGULAR_KINDS,
     Assignment,
     Attendance,
     Meeting,
@@ -26,6 +28,7 @@ from .models import (
     MeetingStatus,
     Presence,
     RosterCategory,
+    SectionContent,
     Speech,
     VoteSubject,
 )
@@ -62,6 +65,21 @@ def record_sections(meeting: Meeting) -> list[MeetingSection]:
     """The sections with their speeches (and speakers), in a fixed number of queries."""
     speeches = Speech.objects.select_related("speaker", "guest").order_by("id")
     return list(meeting.sections.prefetch_related(Prefetch("speeches", queryset=speeches)))
+
+
+# Titles of the section where a regular meeting evaluates last month's work ("Đánh giá …").
+EVALUATION_WORD = "danh gia"
+
+
+def evaluation_section_id(meeting: Meeting, sections: list[MeetingSection]) -> int | None:
+    """Where a regular meeting reviews the tasks of earlier meetings: the first discussion
+    section whose title speaks of evaluation (đánh giá), else the first discussion section."""
+    if meeting.kind not in REGULAR_KINDS:
+        return None
+    discussions = [s for s in sections if s.content == SectionContent.DISCUSSION]
+    chosen = next((s for s in discussions if EVALUATION_WORD in fold(s.title)), None)
+    chosen = chosen or (discussions[0] if discussions else None)
+    return chosen.pk if chosen else None
 
 
 def roster(meeting: Meeting) -> list[Attendance]:

@@ -23,7 +23,7 @@ from chibo.core.text import normalize, normalize_paragraphs
 from chibo.org.models import CELL_KINDS, Member, MemberStatus, Position, Unit
 from chibo.org.selectors import cell_roster
 
-from . import checks
+from . import checks, signals
 from .models import (
     Addendum,
     Assignment,
@@ -105,7 +105,7 @@ def _cleaned_field(name: str, value: Any) -> Any:
     return _line(value) if name in ONE_LINE_FIELDS else _clean(value)
 
 
-def _save_versioned(model, pk: int, version: int | None, fields: dict[str, Any]) -> int:
+def save_versioned(model, pk: int, version: int | None, fields: dict[str, Any]) -> int:
     """Write `fields` only if the row still has `version`; return the new version."""
     rows = model.objects.filter(pk=pk)
     if version is not None:
@@ -224,7 +224,7 @@ def meeting_update_plan(*, meeting: Meeting, by, version: int | None = None, **f
     data = {name: getattr(meeting, name) for name in PLAN_FIELDS} | cleaned
     _check_plan(data)
     old = {name: getattr(meeting, name) for name in cleaned}
-    meeting.version = _save_versioned(Meeting, meeting.pk, version, cleaned)
+    meeting.version = save_versioned(Meeting, meeting.pk, version, cleaned)
     for name, value in cleaned.items():
         setattr(meeting, name, value)
     if "kind" in old and old["kind"] != meeting.kind:
@@ -387,7 +387,7 @@ def attendance_mark(
     fields = {"presence": presence, "reason": reason,
               "late": bool(late) and presence == Presence.PRESENT}  # fmt: skip
     old = {"presence": line.presence, "reason": line.reason, "late": line.late}
-    line.version = _save_versioned(Attendance, line.pk, version, fields)
+    line.version = save_versioned(Attendance, line.pk, version, fields)
     for name, value in fields.items():
         setattr(line, name, value)
     _audit(line.meeting, by, "attendance.mark", line, member=str(line.member),
@@ -412,7 +412,7 @@ def meeting_record_update(*, meeting: Meeting, by, version: int | None = None, *
         if person is not None:
             _require(person.pk in roster, _("Choose a member on the roster."), role)
     old = {name: getattr(meeting, name) for name in cleaned}
-    meeting.version = _save_versioned(Meeting, meeting.pk, version, cleaned)
+    meeting.version = save_versioned(Meeting, meeting.pk, version, cleaned)
     for name, value in cleaned.items():
         setattr(meeting, name, value)
     _audit(meeting, by, "meeting.record", **audit.diff(old, cleaned))
@@ -431,7 +431,7 @@ def section_save(
     if conclusion is not None:
         fields["conclusion"] = _clean(conclusion)
     old = {name: getattr(section, name) for name in fields}
-    section.version = _save_versioned(MeetingSection, section.pk, version, fields)
+    section.version = save_versioned(MeetingSection, section.pk, version, fields)
     for name, value in fields.items():
         setattr(section, name, value)
     _audit(section.meeting, by, "section.save", section, title=section.title,
@@ -484,7 +484,7 @@ def speech_update(*, speech: Speech, by, text: str, version: int | None = None) 
     text = _clean(text)
     _require(bool(text), _("Write what was said."), "text")
     old = speech.text
-    speech.version = _save_versioned(Speech, speech.pk, version, {"text": text})
+    speech.version = save_versioned(Speech, speech.pk, version, {"text": text})
     speech.text = text
     _audit(speech.meeting, by, "speech.update", speech, text=[old, text])
     return speech
@@ -554,7 +554,7 @@ def assignment_update(*, assignment: Assignment, by, description: str, assignees
     description = _clean(description)
     _check_assignment(meeting, description, assignees, deadline, to_committee)
     fields = {"description": description, "deadline": deadline, "to_committee": to_committee}
-    assignment.version = _save_versioned(Assignment, assignment.pk, version, fields)
+    assignment.version = save_versioned(Assignment, assignment.pk, version, fields)
     assignment.assignees.set(assignees)
     for name, value in fields.items():
         setattr(assignment, name, value)
@@ -571,6 +571,9 @@ def assignment_delete(*, assignment: Assignment, by) -> None:
 
 
 # --- finalisation ---------------------------------------------------------------------------
+MINUTES_LANGUAGE = "vi"  # the language of the minutes book, whatever the UI language
+
+
 def minutes_content(meeting: Meeting) -> dict[str, Any]:
     """The finalised record as plain data, in a fixed order: what the content hash covers."""
     return {
@@ -616,6 +619,7 @@ def minutes_content(meeting: Meeting) -> dict[str, Any]:
         ],
         "remarks": meeting.remarks,
         "acknowledged_warnings": meeting.acknowledged_warnings,
+        "parts": [p.as_data() for p in signals.collected_parts(meeting, language=MINUTES_LANGUAGE)],
     }
 
 
@@ -647,6 +651,7 @@ def meeting_finalise(*, meeting: Meeting, by, acknowledgements: dict[str, str] |
     meeting.save()
     _audit(meeting, by, "meeting.finalise", status=["recording", "finalised"],
            hash=meeting.content_hash, warnings=meeting.acknowledged_warnings)  # fmt: skip
+    signals.meeting_finalised.send(sender=Meeting, meeting=meeting, by=by)
     return meeting
 
 

@@ -30,7 +30,7 @@ from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
 from chibo.org.models import Member, TemporaryAttachment
 
-from . import checks, export_views, selectors, services
+from . import checks, export_views, selectors, services, signals
 from .forms import (
     AddendumForm,
     AssignmentEditForm,
@@ -183,8 +183,12 @@ def _own_member(scope, meeting) -> Member | None:
 def _minutes_context(meeting) -> dict:
     lines = selectors.roster(meeting)
     summary = selectors.attendance_summary(lines)
+    sections = selectors.record_sections(meeting)
     return {
-        "sections": selectors.record_sections(meeting),
+        "sections": sections,
+        "evaluation_section_id": selectors.evaluation_section_id(meeting, sections),
+        # Parts of the record kept by other apps (the review of earlier tasks), once locked.
+        "record_parts": signals.collected_parts(meeting) if meeting.is_finalised else [],
         "roster": lines,
         "summary": summary,
         "absent_count": len(summary.absent_excused) + len(summary.absent_unexcused),

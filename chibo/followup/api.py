@@ -1,0 +1,226 @@
+"""API routes for tasks from resolutions: list and read tasks, report progress, and record a
+later meeting's decision on each task of earlier meetings.
+
+Access: a task is visible to whoever sees the finalised minutes it comes from (404 otherwise).
+Reports: the cell's secretary and clerk, the members the task is given to, and for a task of
+the committee its members (403 for other readers). Decisions in a meeting: its secretary or
+clerk while the minutes are open. A stale `version` answers 409 with the stored decision.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from chibo.accounts.access import Scope, scope_for
+from chibo.meetings import selectors as meeting_selectors
+from chibo.meetings.api import EDIT, PersonRef, conflict_response
+from chibo.meetings.models import Meeting
+from chibo.meetings.services import EditConflict
+from chibo.org import selectors as org_selectors
+from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
+
+from . import selectors, services
+from .models import ReviewDecision, Task, TaskReview, TaskStatus
+
+router = Router(tags=["tasks"])
+STATES = ["active", "overdue", *TaskStatus.values]
+
+
+class TaskOut(Schema):
+    """A task from a resolution (nhiệm vụ được phân công) and where it stands."""
+
+    id: int
+    cell: CellRef
+    meeting_id: int = Field(description="The meeting that assigned it.")
+    assigned_on: datetime.date
+    description: str
+    assignees: list[PersonRef]
+    to_committee: bool = Field(description="Given to the cell committee (chi ủy).")
+    original_deadline: datetime.date = Field(description="The deadline set at the meeting.")
+    deadline: datetime.date = Field(description="The deadline now (after carry-overs).")
+    status: str = Field(description="Status: " + ", ".join(TaskStatus.values))
+    status_label: str
+    overdue: bool = Field(description="Still to be done and past its deadline (local date).")
+    times_carried: int
+    closed_on: datetime.date | None
+    closing_note: str
+
+
+class TaskPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[TaskOut]
+
+
+class ReportIn(Schema):
+    note: str = Field(description="What has been done.")
+    done: bool = Field(False, description="The task is done (the next meeting confirms it).")
+
+
+class ReportOut(Schema):
+    id: int
+    task: TaskOut
+    note: str
+    done: bool
+    created_at: datetime.datetime
+
+
+class ReviewOut(Schema):
+    task: TaskOut
+    needs_decision: bool = Field(description="Due by the meeting's date and still to be done.")
+    decision: str | None = Field(description="Decision: " + ", ".join(ReviewDecision.values))
+    new_deadline: datetime.date | None
+    note: str
+    version: int | None = Field(description="Send it with the next change of this decision.")
+
+
+class ReviewIn(Schema):
+    decision: ReviewDecision
+    new_deadline: datetime.date | None = Field(None, description="Needed to carry over.")
+    note: str = Field("", description="Assessment; the reason when the task is dropped.")
+    version: int | None = Field(None, description="The version read; omit for a new decision.")
+
+
+class TaskFilters(Schema):
+    mine: bool = Field(False, description="Only the caller's own tasks (and their committee's).")
+    cell: int | None = Field(None, description="Only this cell's tasks.")
+    state: str = Field("", description="One of: " + ", ".join(STATES) + " (empty: all).")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def _task_out(task: Task, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": task.pk, "cell": task.cell, "meeting_id": task.meeting_id,
+        "assigned_on": task.meeting.date, "description": task.description,
+        "assignees": list(task.assignees.all()), "to_committee": task.to_committee,
+        "original_deadline": task.original_deadline, "deadline": task.deadline,
+        "status": task.status, "status_label": task.get_status_display(),
+        "overdue": task.is_overdue(today), "times_carried": task.times_carried,
+        "closed_on": task.closed_on, "closing_note": task.closing_note,
+    }  # fmt: skip
+
+
+def _task(request: HttpRequest, task_id: int) -> tuple[Scope, Task]:
+    scope = scope_for(request.auth)
+    return scope, selectors.get_task(scope, task_id)
+
+
+@router.get("/tasks", response={200: TaskPage, 422: ValidationErrorOut}, summary="List tasks")
+def task_list(request: HttpRequest, filters: Query[TaskFilters]):
+    scope = scope_for(request.auth)
+    if filters.state and filters.state not in STATES:
+        raise ValidationError({"state": [_("Choose one of: %(states)s.")
+                                         % {"states": ", ".join(STATES)}]})  # fmt: skip
+    if filters.cell is not None:
+        cell = org_selectors.get_unit(scope, filters.cell)
+        tasks = selectors.cell_tasks(scope, cell, state=filters.state)
+    else:
+        tasks = selectors.my_tasks(scope) if filters.mine else selectors.visible_tasks(scope)
+        tasks = selectors.filter_state(tasks, filters.state)
+    if filters.mine and filters.cell is not None:
+        tasks = tasks.filter(pk__in=selectors.my_tasks(scope).values("pk"))
+    count = tasks.count()
+    today = timezone.localdate()
+    page = tasks.order_by("deadline", "id")[filters.offset : filters.offset + filters.limit]
+    return {"count": count, "limit": filters.limit, "offset": filters.offset,
+            "items": [_task_out(t, today) for t in page] if count else []}  # fmt: skip
+
+
+@router.get("/tasks/{task_id}", response={200: TaskOut, 404: ErrorOut}, summary="Read a task")
+def task_read(request: HttpRequest, task_id: int):
+    _scope, task = _task(request, task_id)
+    return _task_out(task, timezone.localdate())
+
+
+@router.post(
+    "/tasks/{task_id}/reports",
+    response={201: ReportOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Report progress on a task, or that it is done",
+)
+def task_report(request: HttpRequest, task_id: int, data: ReportIn):
+    scope, task = _task(request, task_id)
+    if not selectors.can_report(scope, task):
+        raise PermissionDenied
+    report = services.task_report(task=task, by=request.auth, note=data.note, done=data.done)
+    _scope, task = _task(request, task_id)
+    return Status(201, {"id": report.pk, "task": _task_out(task, timezone.localdate()),
+                        "note": report.note, "done": report.done,
+                        "created_at": report.created_at})  # fmt: skip
+
+
+def _review_out(line: selectors.ReviewLine, today: datetime.date) -> dict[str, Any]:
+    review = line.review
+    return {
+        "task": _task_out(line.task, today), "needs_decision": line.needs_decision,
+        "decision": review.decision if review else None,
+        "new_deadline": review.new_deadline if review else None,
+        "note": review.note if review else "", "version": review.version if review else None,
+    }  # fmt: skip
+
+
+def _meeting(request: HttpRequest, meeting_id: int) -> tuple[Scope, Meeting]:
+    scope = scope_for(request.auth)
+    return scope, meeting_selectors.get_meeting(scope, meeting_id)
+
+
+@router.get(
+    "/meetings/{meeting_id}/task-reviews",
+    response={200: list[ReviewOut], 404: ErrorOut},
+    summary="The tasks of earlier meetings this meeting reviews, with its decisions",
+)
+def review_list(request: HttpRequest, meeting_id: int):
+    _scope, meeting = _meeting(request, meeting_id)
+    today = timezone.localdate()
+    return [_review_out(line, today) for line in selectors.review_lines(meeting)]
+
+
+def _review_line(request: HttpRequest, meeting_id: int, task_id: int):
+    scope, meeting = _meeting(request, meeting_id)
+    if not scope.can_record_meeting(meeting.unit):
+        raise PermissionDenied
+    line = next((li for li in selectors.review_lines(meeting) if li.task.pk == task_id), None)
+    if line is None:
+        raise Http404
+    return meeting, line
+
+
+@router.put(
+    "/meetings/{meeting_id}/task-reviews/{task_id}",
+    response={200: ReviewOut} | EDIT,
+    summary="Record the meeting's decision on a task of an earlier meeting",
+)
+def review_put(request: HttpRequest, meeting_id: int, task_id: int, data: ReviewIn):
+    """Done; under way (only before the deadline); carried over (with a new deadline after the
+    meeting); or dropped (with the reason). It takes effect when the minutes are finalised."""
+    meeting, line = _review_line(request, meeting_id, task_id)
+    try:
+        services.review_save(meeting=meeting, task=line.task, by=request.auth,
+                             decision=data.decision.value, new_deadline=data.new_deadline,
+                             note=data.note, version=data.version)  # fmt: skip
+    except EditConflict as conflict:
+        return conflict_response(conflict)
+    meeting, line = _review_line(request, meeting_id, task_id)
+    return _review_out(line, timezone.localdate())
+
+
+@router.delete(
+    "/meetings/{meeting_id}/task-reviews/{task_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Withdraw the meeting's decision on a task",
+)
+def review_delete(request: HttpRequest, meeting_id: int, task_id: int):
+    meeting, line = _review_line(request, meeting_id, task_id)
+    review = TaskReview.objects.filter(meeting=meeting, task=line.task).first()
+    if review is None:
+        raise Http404
+    services.review_clear(review=review, by=request.auth)
+    return Status(204, None)

@@ -1,0 +1,119 @@
+"""Follow-up of what meetings decided.
+
+Every assignment in finalised minutes becomes a `Task`: the minutes keep the assignment as it
+was decided (they are locked), the task carries its life afterwards — progress reports by the
+people who do it, and the decision each later regular meeting takes on it (`TaskReview`: done,
+still under way, carried over to a new deadline, or dropped with a reason). A review is part of
+that later meeting's minutes, so it is locked with them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CARRIED = "carried", _("Carried over")
+    DROPPED = "dropped", _("Dropped")
+
+
+# A task in one of these states is still to be done; past its deadline it is overdue.
+ACTIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.CARRIED)
+
+
+class Task(models.Model):
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    cell = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="tasks", verbose_name=_("cell")
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, related_name="tasks",
+        verbose_name=_("assigned at"),
+    )  # fmt: skip
+    assignment = models.OneToOneField(
+        "meetings.Assignment", on_delete=models.PROTECT, related_name="task"
+    )
+    description = models.TextField(_("task"))
+    assignees = models.ManyToManyField("org.Member", blank=True, related_name="tasks")
+    to_committee = models.BooleanField(_("the cell committee"), default=False)
+    original_deadline = models.DateField(_("deadline set at the meeting"))
+    deadline = models.DateField(_("deadline"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    times_carried = models.PositiveSmallIntegerField(default=0)
+    # When and why it was closed (done or dropped), and by whom.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closing_note = models.TextField(_("note"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["deadline", "id"]
+        indexes = [models.Index(fields=["cell", "status", "deadline"], name="task_cell_status")]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_active and self.deadline < today
+
+
+class TaskReport(models.Model):
+    """A progress report, or the report that the task is done, by someone doing it."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reports")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("note"))
+    done = models.BooleanField(_("the task is done"), default=False)
+
+    class Meta:
+        ordering = ["task_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.note[:80]
+
+
+class ReviewDecision(models.TextChoices):
+    DONE = "done", _("Done")
+    UNDER_WAY = "under_way", _("Under way (deadline not reached)")
+    CARRIED = "carried", _("Not done: carried over to a new deadline")
+    DROPPED = "dropped", _("Dropped")
+
+
+class TaskReview(models.Model):
+    """What a later meeting decided about a task: part of that meeting's minutes."""
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.CASCADE, related_name="task_reviews"
+    )
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(_("decision"), max_length=16, choices=ReviewDecision.choices)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    note = models.TextField(_("assessment"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["meeting_id", "task_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "task"], name="one_review_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} — {self.get_decision_display()}"

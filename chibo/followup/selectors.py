@@ -1,0 +1,227 @@
+"""Reads of tasks shared by the UI, the API and the minutes. Access: a task is visible to
+whoever sees the finalised minutes it comes from (`meetings.selectors.visible_meetings`)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chibo.accounts.access import Scope
+from chibo.meetings.models import REGULAR_KINDS, Meeting, MeetingStatus
+from chibo.meetings.selectors import visible_meetings
+from chibo.org.models import Member, Position
+
+from .models import ACTIVE_STATUSES, ReviewDecision, Task, TaskReport, TaskReview, TaskStatus
+
+COMMITTEE_POSITIONS = (Position.SECRETARY, Position.DEPUTY, Position.COMMITTEE)
+
+
+def _with_people(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    return tasks.select_related("cell", "meeting").prefetch_related(
+        Prefetch("assignees", queryset=Member.objects.order_by("sort_key", "id"))
+    )
+
+
+def visible_tasks(scope: Scope) -> QuerySet[Task]:
+    return _with_people(Task.objects.filter(meeting__in=visible_meetings(scope).values("pk")))
+
+
+def get_task(scope: Scope, pk: int) -> Task:
+    task = visible_tasks(scope).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def _member(scope: Scope) -> Member | None:
+    if scope.member_id is None:
+        return None
+    return Member.objects.filter(pk=scope.member_id).only("pk", "cell_id", "position").first()
+
+
+def my_tasks(scope: Scope) -> QuerySet[Task]:
+    """Tasks given to the user's member record, or to the committee of the cell where the
+    user sits on the committee. Still-active ones first, by deadline."""
+    member = _member(scope)
+    if member is None:
+        return Task.objects.none()
+    mine = Q(assignees=member)
+    if member.position in COMMITTEE_POSITIONS:
+        mine |= Q(to_committee=True, cell_id=member.cell_id)
+    ids = Task.objects.filter(mine).values("pk")
+    return visible_tasks(scope).filter(pk__in=ids).order_by("deadline", "id")
+
+
+def can_report(scope: Scope, task: Task) -> bool:
+    """The cell's secretary and clerk, the members the task is given to, and for a task of
+    the committee its members."""
+    if not task.is_active:
+        return False
+    if scope.can_record_meeting(task.cell):
+        return True
+    member = _member(scope)
+    if member is None:
+        return False
+    if any(m.pk == member.pk for m in task.assignees.all()):
+        return True
+    return (
+        task.to_committee
+        and member.cell_id == task.cell_id
+        and member.position in COMMITTEE_POSITIONS
+    )
+
+
+def filter_state(tasks: QuerySet[Task], state: str) -> QuerySet[Task]:
+    """ "active" (still to be done), "overdue" (and past the deadline, local date), a status,
+    or "" for all."""
+    if state == "active":
+        return tasks.filter(status__in=ACTIVE_STATUSES)
+    if state == "overdue":
+        return tasks.filter(status__in=ACTIVE_STATUSES, deadline__lt=timezone.localdate())
+    if state in TaskStatus.values:
+        return tasks.filter(status=state)
+    return tasks
+
+
+def cell_tasks(scope: Scope, cell, *, state: str = "") -> QuerySet[Task]:
+    return filter_state(visible_tasks(scope).filter(cell=cell), state).order_by("deadline", "id")
+
+
+def task_history(task: Task) -> tuple[list[TaskReport], list[TaskReview]]:
+    reports = list(task.reports.select_related("author__member"))
+    reviews = list(
+        task.reviews.filter(meeting__status=MeetingStatus.FINALISED).select_related("meeting")
+    )
+    return reports, reviews
+
+
+# --- completion per month ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class MonthCompletion:
+    month: datetime.date
+    due: int
+    done: int
+    done_on_time: int
+    dropped: int
+
+    @property
+    def rate(self) -> float | None:
+        counted = self.due - self.dropped
+        return self.done / counted if counted else None
+
+
+def completion_by_month(cell, *, months: int = 12, today: datetime.date | None = None
+                        ) -> list[MonthCompletion]:  # fmt: skip
+    """For each of the last `months` months (this one included): the tasks whose deadline set
+    at the meeting fell in it, how many are done, done by that deadline, and dropped. One query.
+    """
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _step in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    rows = (
+        Task.objects.filter(cell=cell, original_deadline__gte=first, original_deadline__lte=today)
+        .annotate(month=TruncMonth("original_deadline"))
+        .values("month")
+        .annotate(
+            due=Count("pk"),
+            done=Count("pk", filter=Q(status=TaskStatus.DONE)),
+            on_time=Count(
+                "pk", filter=Q(status=TaskStatus.DONE, closed_on__lte=F("original_deadline"))
+            ),  # fmt: skip
+            dropped=Count("pk", filter=Q(status=TaskStatus.DROPPED)),
+        )
+    )
+    by_month = {_as_date(r["month"]): r for r in rows}
+    result = []
+    month = first
+    while month <= today:
+        r = by_month.get(month, {})
+        result.append(MonthCompletion(month, r.get("due", 0), r.get("done", 0),
+                                      r.get("on_time", 0), r.get("dropped", 0)))  # fmt: skip
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# --- reviews in a meeting ---------------------------------------------------------------------
+def tasks_to_review(meeting: Meeting) -> QuerySet[Task]:
+    """The tasks a regular meeting reviews: those of the cell's earlier meetings still to be
+    done, those done since its previous finalised meeting, and any it has a review of."""
+    if meeting.kind not in REGULAR_KINDS:
+        return Task.objects.none()
+    previous = (
+        Meeting.objects.filter(
+            unit_id=meeting.unit_id,
+            status=MeetingStatus.FINALISED,
+            kind__in=REGULAR_KINDS,
+            date__lt=meeting.date,
+        )  # fmt: skip
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    reviewed_here = TaskReview.objects.filter(meeting=meeting, task=OuterRef("pk"))
+    # Done since the previous meeting, or given there and done before it met again.
+    recently_closed = Q(status=TaskStatus.DONE) & (
+        Q(closed_on__gt=Subquery(previous)) | Q(meeting__date__gte=Subquery(previous))
+    )
+    return Task.objects.filter(cell_id=meeting.unit_id, meeting__date__lt=meeting.date).filter(
+        Q(status__in=ACTIVE_STATUSES) | recently_closed | Exists(reviewed_here)
+    )
+
+
+@dataclass
+class ReviewLine:
+    task: Task
+    review: TaskReview | None
+    needs_decision: bool  # due by the meeting's date and still to be done
+
+
+def review_lines(meeting: Meeting) -> list[ReviewLine]:
+    tasks = list(_with_people(tasks_to_review(meeting)).order_by("deadline", "id"))
+    reviews = {r.task_id: r for r in TaskReview.objects.filter(meeting=meeting)}
+    return [
+        ReviewLine(
+            task=t,
+            review=reviews.get(t.pk),
+            needs_decision=t.is_active and t.deadline <= meeting.date,
+        )  # fmt: skip
+        for t in tasks
+    ]
+
+
+def meeting_reviews(meeting: Meeting) -> list[TaskReview]:
+    """The meeting's decisions, in the order the tasks were given."""
+    assignees = Prefetch("task__assignees", queryset=Member.objects.order_by("sort_key", "id"))
+    return list(
+        TaskReview.objects.filter(meeting=meeting)
+        .select_related("task__meeting")
+        .prefetch_related(assignees)
+        .order_by("task__meeting__date", "task_id")
+    )
+
+
+def unreviewed_due(meeting: Meeting) -> list[Task]:
+    """Due tasks with no decision that closes or carries them: finalisation refuses these."""
+    return [
+        line.task
+        for line in review_lines(meeting)
+        if line.needs_decision
+        and (line.review is None or line.review.decision == ReviewDecision.UNDER_WAY)
+    ]
+
+
+def people(task: Task) -> str:
+    names = [m.full_name for m in task.assignees.all()]
+    if task.to_committee:
+        names.insert(0, _("the cell committee"))
+    return ", ".join(names)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("tasks/mine/", views.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("units/<int:pk>/tasks/", views.cell_tasks, name="cell_tasks"),
+    path("meetings/<int:pk>/task-reviews/", views.meeting_task_reviews,
+         name="meeting_task_reviews"),
+    path("meetings/<int:pk>/task-reviews/<int:task_pk>/", views.meeting_task_review_save,
+         name="meeting_task_review_save"),
+]  # fmt: skip

@@ -1,0 +1,155 @@
+"""Pages of tasks: the member's own, a cell's (with completion per month), one task with its
+history and the report form, and the review of earlier tasks on a meeting's recording screen.
+Thin: parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chibo.accounts.access import scope_for
+from chibo.meetings import selectors as meeting_selectors
+from chibo.meetings.models import OPEN_STATUSES
+from chibo.meetings.services import EditConflict
+from chibo.org import selectors as org_selectors
+from chibo.org.forms import apply_service_errors, run_form
+
+from . import selectors, services
+from .forms import ReportForm, ReviewForm, TaskFilterForm
+from .models import TaskReview
+
+TASKS_PER_PAGE = 50
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- tasks ------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def my_tasks(request):
+    scope = scope_for(request.user)
+    tasks = list(selectors.my_tasks(scope))
+    active = [t for t in tasks if t.is_active]
+    closed = sorted((t for t in tasks if not t.is_active),
+                    key=lambda t: (t.closed_on or t.deadline), reverse=True)  # fmt: skip
+    return render(request, "followup/my_tasks.html", {
+        "active": active, "closed": closed[:20], "today": timezone.localdate(),
+        "has_member": scope.member_id is not None,
+    })  # fmt: skip
+
+
+@login_required
+@require_GET
+def cell_tasks(request, pk: int):
+    scope = scope_for(request.user)
+    cell = org_selectors.get_unit(scope, pk)
+    if not cell.holds_members:
+        raise Http404
+    form = TaskFilterForm(request.GET or None)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    page = Paginator(selectors.cell_tasks(scope, cell, state=state), TASKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "followup/cell_tasks.html", {
+        "unit": cell, "form": form, "state": state, "page": page, "today": timezone.localdate(),
+        "completion": selectors.completion_by_month(cell),
+        "ancestors": [*org_selectors.visible_ancestors(scope, cell), cell],
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_detail(request, pk: int):
+    scope = scope_for(request.user)
+    task = selectors.get_task(scope, pk)
+    can_report = selectors.can_report(scope, task)
+    if request.method == "POST" and not can_report:
+        raise PermissionDenied
+    form = ReportForm(request.POST or None)
+    report = run_form(request, form, lambda d: services.task_report(
+        task=task, by=request.user, note=d["note"], done=d["done"]))  # fmt: skip
+    if report:
+        messages.success(request, _("Reported: the task is done.") if report.done
+                         else _("Progress reported."))  # fmt: skip
+        return redirect("task_detail", pk=task.pk)
+    reports, reviews = selectors.task_history(task)
+    return render(request, "followup/task_detail.html", {
+        "task": task, "form": form, "can_report": can_report, "reports": reports,
+        "reviews": reviews, "today": timezone.localdate(), "people": selectors.people(task),
+        "ancestors": [*org_selectors.visible_ancestors(scope, task.cell), task.cell],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+# --- the review in a later meeting ------------------------------------------------------------
+def _review_context(scope, meeting) -> dict:
+    return {
+        "meeting": meeting,
+        "lines": selectors.review_lines(meeting),
+        "can_edit": scope.can_record_meeting(meeting.unit) and meeting.status in OPEN_STATUSES,
+    }
+
+
+@login_required
+@require_GET
+def meeting_task_reviews(request, pk: int):
+    """The review panel of the recording screen (htmx), or a page of its own without htmx."""
+    scope = scope_for(request.user)
+    meeting = meeting_selectors.get_meeting(scope, pk)
+    context = _review_context(scope, meeting)
+    if _htmx(request):
+        return render(request, "followup/_review_panel.html", context)
+    ancestors = [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit]
+    return render(request, "followup/review_page.html", context | {"ancestors": ancestors})
+
+
+@login_required
+@require_POST
+def meeting_task_review_save(request, pk: int, task_pk: int):
+    """Save the meeting's decision on one task. With htmx the answer is the row: saved (200),
+    refused (422) or, when someone saved it first, their version with this user's kept (409)."""
+    scope = scope_for(request.user)
+    meeting = meeting_selectors.get_meeting(scope, pk)
+    if not scope.can_record_meeting(meeting.unit):
+        raise PermissionDenied
+    line = next((li for li in selectors.review_lines(meeting) if li.task.pk == task_pk), None)
+    if line is None:
+        raise Http404
+    form = ReviewForm(request.POST)
+    status, conflict = 422, False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.review_save(meeting=meeting, task=line.task, by=request.user,
+                                 decision=data["decision"], new_deadline=data["new_deadline"],
+                                 note=data["note"], version=data["version"])  # fmt: skip
+        except EditConflict as stale:
+            status, conflict = 409, True
+            form.data = form.data.copy()
+            form.data["version"] = stale.version
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            status, form = 200, None
+            if not _htmx(request):
+                messages.success(request, _("The decision on the task is saved."))
+                return redirect(reverse("meeting_record", args=[meeting.pk]) + "#part-task-review")
+    line.review = TaskReview.objects.filter(meeting=meeting, task=line.task).first()
+    context = {"line": line, "meeting": meeting, "can_edit": True, "form": form,
+               "conflict": conflict}  # fmt: skip
+    if _htmx(request):
+        return render(request, "followup/_review_row.html", context, status=status)
+    context = _review_context(scope, meeting) | {
+        "ancestors": [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit],
+        "failed": context,
+    }  # fmt: skip
+    return render(request, "followup/review_page.html", context, status=status)
