@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.utils import timezone
+
 from chibo.meetings.models import Meeting
 
 from . import selectors, services
-from .models import ReviewDecision
+from .models import ACTIVE_STATUSES, ReviewDecision, Task, TaskReport
 
 DROP_REASONS = [
     "Xã đã điều chỉnh kế hoạch, việc này không còn phù hợp.",
@@ -25,6 +27,7 @@ ASSESSMENTS = [
 
 
 def review_tasks(meeting: Meeting, rng: random.Random) -> None:
+    _report_some_done(meeting, rng)
     for line in selectors.review_lines(meeting):
         if line.review is not None or not line.task.is_active:
             continue
@@ -44,3 +47,20 @@ def review_tasks(meeting: Meeting, rng: random.Random) -> None:
             decision, note, new_deadline = ReviewDecision.DROPPED, rng.choice(DROP_REASONS), None
         services.review_save(meeting=meeting, task=line.task, by=None, decision=decision,
                              new_deadline=new_deadline, note=note)  # fmt: skip
+
+
+def _report_some_done(meeting: Meeting, rng: random.Random) -> None:
+    """Between two meetings, members report about half the tasks done, mostly in time."""
+    for task in selectors.tasks_to_review(meeting).filter(status__in=ACTIVE_STATUSES):
+        if rng.random() >= 0.5:
+            continue
+        report = services.task_report(task=task, by=None, member=task.assignees.first(),
+                                      note=rng.choice(ASSESSMENTS[:2]), done=True)  # fmt: skip
+        # Demo shortcut: the report is dated in the past, between the task's meeting and this one.
+        latest = min(task.deadline + datetime.timedelta(days=3), meeting.date)
+        span = max((latest - task.meeting.date).days - 1, 1)
+        day = task.meeting.date + datetime.timedelta(days=rng.randint(1, span))
+        Task.objects.filter(pk=task.pk).update(closed_on=day)
+        TaskReport.objects.filter(pk=report.pk).update(
+            created_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(20, 0)))
+        )

@@ -78,7 +78,13 @@ class TaskReport(models.Model):
     """A progress report, or the report that the task is done, by someone doing it."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reports")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The member reporting (the author's member record, or the assignee in imported history).
+    member = models.ForeignKey(
+        "org.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(_("note"))
     done = models.BooleanField(_("the task is done"), default=False)

@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -90,11 +102,20 @@ def filter_state(tasks: QuerySet[Task], state: str) -> QuerySet[Task]:
 
 
 def cell_tasks(scope: Scope, cell, *, state: str = "") -> QuerySet[Task]:
-    return filter_state(visible_tasks(scope).filter(cell=cell), state).order_by("deadline", "id")
+    """Tasks still to be done first, most urgent first; then closed ones, newest first."""
+    active = Q(status__in=ACTIVE_STATUSES)
+    return (
+        filter_state(visible_tasks(scope).filter(cell=cell), state)
+        .annotate(
+            closed=Case(When(active, then=Value(0)), default=Value(1)),
+            due=Case(When(active, then=F("deadline"))),
+        )  # fmt: skip
+        .order_by("closed", "due", "-deadline", "-id")
+    )
 
 
 def task_history(task: Task) -> tuple[list[TaskReport], list[TaskReview]]:
-    reports = list(task.reports.select_related("author__member"))
+    reports = list(task.reports.select_related("author", "member"))
     reviews = list(
         task.reviews.filter(meeting__status=MeetingStatus.FINALISED).select_related("meeting")
     )

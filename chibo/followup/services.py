@@ -151,9 +151,9 @@ def review_clear(*, review: TaskReview, by) -> None:
 
 # --- reports between meetings -----------------------------------------------------------------
 @transaction.atomic
-def task_report(*, task: Task, by, note: str, done: bool = False) -> TaskReport:
+def task_report(*, task: Task, by, note: str, done: bool = False, member=None) -> TaskReport:
     """A progress report; with `done`, the report that the task is done (the next meeting
-    confirms it in its review)."""
+    confirms it in its review). `member`: who reports, when not the user's own member."""
     task = Task.objects.select_for_update().select_related("cell").get(pk=task.pk)
     if not task.is_active:
         raise ValidationError(
@@ -165,11 +165,13 @@ def task_report(*, task: Task, by, note: str, done: bool = False) -> TaskReport:
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError({"note": [_("The note is too long (at most %(n)s characters).")
                                         % {"n": NOTE_MAX_LENGTH}]})  # fmt: skip
-    report = TaskReport.objects.create(task=task, author=by, note=note, done=done)
+    user = by if getattr(by, "is_authenticated", False) else None
+    member = member or (user.member if user is not None else None)
+    report = TaskReport.objects.create(task=task, author=user, member=member, note=note, done=done)
     if done:
         Task.objects.filter(pk=task.pk).update(
             status=TaskStatus.DONE, closed_on=timezone.localdate(), closing_note=note,
-            closed_by=by, version=F("version") + 1,
+            closed_by=user, version=F("version") + 1,
         )  # fmt: skip
     _audit(task, by, "task.report", report=report.pk, note=note, done=done,
            status=[task.status, TaskStatus.DONE if done else task.status])  # fmt: skip
