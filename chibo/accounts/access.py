@@ -105,6 +105,11 @@ class Scope:
         return self.covers(unit.path, MANAGE_ROLES)
 
     @property
+    def follows_cells(self) -> bool:
+        """The user attends cells' meetings for the committee above (the attendee role)."""
+        return any(g.role in REMARK_ROLES for g in self.grants)
+
+    @property
     def can_manage_anything(self) -> bool:
         return bool(self.paths(MANAGE_ROLES))
 

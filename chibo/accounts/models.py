@@ -7,6 +7,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +30,8 @@ class User(AbstractUser):
     def display_name(self) -> str:
         if self.member_id:
             return self.member.full_name
-        return self.get_full_name() or self.username
+        # Vietnamese order: family and middle names (last_name) before the given name.
+        return f"{self.last_name} {self.first_name}".strip() or self.username
 
 
 class Role(models.TextChoices):
@@ -43,7 +45,11 @@ class Role(models.TextChoices):
 
 class GrantQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(revoked_at__isnull=True).select_related("unit")
+        """Not revoked, and not past the last day it was given for (the local date)."""
+        today = timezone.localdate()
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today), revoked_at__isnull=True
+        ).select_related("unit")
 
 
 class Grant(models.Model):
@@ -59,6 +65,11 @@ class Grant(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A grant given for a period (an upper-level attendee following a cell for a term) lapses
+    # after this day without anyone revoking it.
+    valid_until = models.DateField(_("until"), null=True, blank=True)
+    # The holder's position as written in minutes ("Phó Bí thư Đảng ủy xã").
+    title = models.CharField(_("position"), max_length=255, blank=True)
 
     objects = GrantQuerySet.as_manager()
 

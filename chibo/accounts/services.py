@@ -19,6 +19,7 @@ GRANTABLE_BY = {
     Role.OFFICER: {Role.MEMBER, Role.CLERK, Role.SECRETARY, Role.ATTENDEE},
 }
 CELL_ROLES = {Role.MEMBER, Role.CLERK, Role.SECRETARY, Role.ATTENDEE}
+TITLE_MAX_LENGTH = 255
 
 
 def can_grant(scope: Scope, role: str, unit) -> bool:
@@ -53,8 +54,15 @@ def user_create(*, username: str, full_name: str, email: str = "", member=None, 
 
 
 @transaction.atomic
-def grant_create(*, user: User, role: str, unit, by, scope: Scope) -> Grant:
+def grant_create(*, user: User, role: str, unit, by, scope: Scope,
+                 valid_until=None, title: str = "") -> Grant:  # fmt: skip
     errors: dict[str, list[str]] = {}
+    title = normalize(title)
+    if valid_until is not None and valid_until < timezone.localdate():
+        errors["valid_until"] = [_("The last day cannot be in the past.")]
+    if len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = [_("The position is too long (at most %(n)s characters).")
+                           % {"n": TITLE_MAX_LENGTH}]  # fmt: skip
     if role not in Role.values:
         errors["role"] = [_("Unknown role.")]
     elif not can_grant(scope, role, unit):
@@ -69,9 +77,11 @@ def grant_create(*, user: User, role: str, unit, by, scope: Scope) -> Grant:
         errors["role"] = [_("The account already has this role on this unit.")]
     if errors:
         raise ValidationError(errors)
-    grant = Grant.objects.create(user=user, role=role, unit=unit, created_by=by)
+    grant = Grant.objects.create(user=user, role=role, unit=unit, created_by=by,
+                                 valid_until=valid_until, title=title)  # fmt: skip
     audit.record(actor=by, action="grant.create", obj=grant, unit_path=unit.path,
-                 changes={"grant": [None, f"{user.username} · {role} · {unit.code}"]})  # fmt: skip
+                 changes={"grant": [None, f"{user.username} · {role} · {unit.code}"],
+                          "valid_until": valid_until, "title": title})  # fmt: skip
     return grant
 
 

@@ -18,13 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from chibo.accounts import selectors as account_selectors
+from chibo.accounts import services as account_services
 from chibo.accounts.access import Scope, scope_for
+from chibo.accounts.models import Role
 from chibo.meetings import selectors as meeting_selectors
+from chibo.meetings import services as meeting_services
 from chibo.meetings.api import EDIT, PersonRef, conflict_response
 from chibo.meetings.models import Meeting
 from chibo.meetings.services import EditConflict
 from chibo.org import selectors as org_selectors
 from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
+from chibo.org.models import CELL_KINDS
 
 from . import selectors, services
 from .models import ReviewDecision, Task, TaskReview, TaskStatus
@@ -224,3 +229,182 @@ def review_delete(request: HttpRequest, meeting_id: int, task_id: int):
         raise Http404
     services.review_clear(review=review, by=request.auth)
     return Status(204, None)
+
+
+# --- upper-level attendance -------------------------------------------------------------------
+class FollowerOut(Schema):
+    """A committee member following a cell (the attendee role), for a term."""
+
+    id: int = Field(description="The grant's id.")
+    username: str
+    name: str
+    cell: CellRef
+    title: str = Field(description="Position as written in the minutes.")
+    valid_until: datetime.date | None = Field(description="Last day; empty: no end.")
+
+
+class FollowerIn(Schema):
+    username: str
+    cell: str = Field(description="The cell's code.")
+    title: str = ""
+    valid_until: datetime.date | None = None
+
+
+class CoverageCellOut(Schema):
+    cell: CellRef
+    meetings_in_period: int = Field(description="Finalised meetings in the quarter.")
+    covered: bool = Field(description="One of them had an upper-level attendee.")
+    last_attended: datetime.date | None = Field(description="Last meeting ever attended.")
+
+
+class CoverageOut(Schema):
+    year: int
+    quarter: int
+    first: datetime.date
+    last: datetime.date
+    cells: int
+    covered: int
+    never: int
+    count: int = Field(description="Cells matching `show`.")
+    items: list[CoverageCellOut]
+
+
+class CoverageFilters(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+    quarter: int | None = Field(None, ge=1, le=4)
+    show: str = Field("", description="'' (every cell), 'uncovered' or 'never'.")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class FollowedCellOut(Schema):
+    cell: CellRef
+    title: str
+    valid_until: datetime.date | None
+    next_meeting_id: int | None
+    next_meeting_date: datetime.date | None
+    last_attended: datetime.date | None
+
+
+def _managed_unit(request: HttpRequest, unit_id: int):
+    scope = scope_for(request.auth)
+    unit = org_selectors.get_unit(scope, unit_id)
+    if not scope.can_manage_unit(unit):
+        raise PermissionDenied
+    return scope, unit
+
+
+def _follower_out(grant) -> dict[str, Any]:
+    return {"id": grant.pk, "username": grant.user.username, "name": grant.user.display_name,
+            "cell": grant.unit, "title": grant.title, "valid_until": grant.valid_until}  # fmt: skip
+
+
+@router.get(
+    "/units/{unit_id}/followers",
+    response={200: list[FollowerOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Who follows the cells under a unit (organisation board)",
+)
+def follower_list(request: HttpRequest, unit_id: int):
+    _scope, unit = _managed_unit(request, unit_id)
+    return [_follower_out(g) for g in selectors.followers(unit)]
+
+
+@router.post(
+    "/units/{unit_id}/followers",
+    response={201: FollowerOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Give a committee member a cell to follow",
+)
+def follower_add(request: HttpRequest, unit_id: int, data: FollowerIn):
+    scope, unit = _managed_unit(request, unit_id)
+    user = account_selectors.managed_users(scope).filter(username__iexact=data.username).first()
+    cell = (
+        org_selectors.visible_units(scope)
+        .filter(
+            path__startswith=unit.path,
+            kind__in=CELL_KINDS,
+            is_active=True,
+            code=data.cell.strip().upper(),
+        )  # fmt: skip
+        .first()
+    )
+    errors = {}
+    if user is None:
+        errors["username"] = [_("No account with this username in your part of the tree.")]
+    if cell is None:
+        errors["cell"] = [_("No cell with this code under this unit.")]
+    if errors:
+        raise ValidationError(errors)
+    grant = account_services.grant_create(user=user, role=Role.ATTENDEE, unit=cell,
+                                          by=request.auth, scope=scope, title=data.title,
+                                          valid_until=data.valid_until)  # fmt: skip
+    return Status(201, _follower_out(grant))
+
+
+@router.delete(
+    "/units/{unit_id}/followers/{grant_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="End a follow assignment",
+)
+def follower_end(request: HttpRequest, unit_id: int, grant_id: int):
+    scope, unit = _managed_unit(request, unit_id)
+    grant = selectors.followers(unit).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404
+    account_services.grant_revoke(grant=grant, by=request.auth, scope=scope)
+    return Status(204, None)
+
+
+@router.get(
+    "/units/{unit_id}/upper-attendance",
+    response={200: CoverageOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Which cells had an upper-level attendee in a quarter",
+)
+def coverage(request: HttpRequest, unit_id: int, filters: Query[CoverageFilters]):
+    _scope, unit = _managed_unit(request, unit_id)
+    if filters.show not in selectors.COVERAGE_FILTERS:
+        raise ValidationError({"show": [_("Choose one of: %(states)s.")
+                                        % {"states": "uncovered, never"}]})  # fmt: skip
+    year, quarter = selectors.current_quarter()
+    year, quarter = filters.year or year, filters.quarter or quarter
+    first, last = selectors.quarter_bounds(year, quarter)
+    totals = selectors.coverage_totals(unit, first=first, last=last)
+    cells = selectors.coverage(unit, first=first, last=last, show=filters.show)
+    count = cells.count()
+    page = cells[filters.offset : filters.offset + filters.limit] if count else []
+    return {
+        "year": year, "quarter": quarter, "first": first, "last": last, "cells": totals.cells,
+        "covered": totals.covered, "never": totals.never, "count": count,
+        "items": [{"cell": c, "meetings_in_period": c.meetings_in_period or 0,
+                   "covered": c.covered, "last_attended": c.last_attended} for c in page],
+    }  # fmt: skip
+
+
+@router.get("/attending", response=list[FollowedCellOut], summary="The cells I follow")
+def attending(request: HttpRequest):
+    return [
+        {
+            "cell": g.unit,
+            "title": g.title,
+            "valid_until": g.valid_until,
+            "next_meeting_id": g.next_meeting.pk if g.next_meeting else None,
+            "next_meeting_date": g.next_meeting.date if g.next_meeting else None,
+            "last_attended": g.last_attended,
+        }  # fmt: skip
+        for g in selectors.followed_cells(request.auth)
+    ]
+
+
+@router.post(
+    "/meetings/{meeting_id}/check-in",
+    response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="The upper-level attendee records being present (on the day)",
+)
+def check_in(request: HttpRequest, meeting_id: int):
+    scope, meeting = _meeting(request, meeting_id)
+    if not scope.can_remark(meeting.unit):
+        raise PermissionDenied
+    guest = meeting_services.attendee_check_in(
+        meeting=meeting, by=request.auth,
+        position=meeting_selectors.attendee_position(request.auth, meeting.unit),
+    )  # fmt: skip
+    return {"guest_id": guest.pk, "name": guest.name, "position": guest.position}

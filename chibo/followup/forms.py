@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from chibo.org.forms import BootstrapMixin
+from chibo.org.forms import BootstrapMixin, UnitCodeField
 
 from .models import ReviewDecision
 from .services import NOTE_MAX_LENGTH
@@ -41,3 +41,37 @@ STATES = [
 
 class TaskFilterForm(BootstrapMixin, forms.Form):
     state = forms.ChoiceField(label=_("Status"), choices=STATES, required=False)
+
+
+class FollowerForm(BootstrapMixin, forms.Form):
+    """An officer gives a committee member a cell to follow (the attendee role), for a term."""
+
+    username = forms.CharField(label=_("Account (username)"), max_length=150)
+    cell = UnitCodeField(label=_("Cell (code)"), cells_only=True)
+    title = forms.CharField(label=_("Position, as written in the minutes"), required=False,
+                            max_length=255)  # fmt: skip
+    valid_until = forms.DateField(label=_("Until (empty: no end)"), required=False, widget=DATE,
+                                  error_messages={"invalid": _("Enter a valid date.")})  # fmt: skip
+
+    def __init__(self, *args, users=None, cells=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.users = users
+        self.fields["cell"].queryset = cells
+
+    def clean_username(self):
+        user = self.users.filter(username__iexact=self.cleaned_data["username"].strip()).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account with this username in your part of the tree.")
+            )
+        return user
+
+
+class CoverageForm(BootstrapMixin, forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+    quarter = forms.TypedChoiceField(label=_("Quarter"), coerce=int, required=False,
+                                     choices=[(q, q) for q in (1, 2, 3, 4)])  # fmt: skip
+    show = forms.ChoiceField(label=_("Show"), required=False, choices=[
+        ("", _("Every cell")), ("uncovered", _("No upper-level attendee this quarter")),
+        ("never", _("Never had an upper-level attendee")),
+    ])  # fmt: skip

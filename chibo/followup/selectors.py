@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chibo.accounts.access import Scope
+from chibo.accounts.models import Grant, Role
 from chibo.meetings.models import REGULAR_KINDS, Meeting, MeetingStatus
 from chibo.meetings.selectors import visible_meetings
-from chibo.org.models import Member, Position
+from chibo.org.models import CELL_KINDS, Member, Position, Unit
 
 from .models import ACTIVE_STATUSES, ReviewDecision, Task, TaskReport, TaskReview, TaskStatus
 
@@ -246,3 +247,104 @@ def people(task: Task) -> str:
     if task.to_committee:
         names.insert(0, _("the cell committee"))
     return ", ".join(names)
+
+
+# --- upper-level attendance -------------------------------------------------------------------
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(year, 3 * quarter - 2, 1)
+    after = datetime.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    return first, after - datetime.timedelta(days=1)
+
+
+def current_quarter(today: datetime.date | None = None) -> tuple[int, int]:
+    today = today or timezone.localdate()
+    return today.year, (today.month - 1) // 3 + 1
+
+
+def followers(unit) -> QuerySet[Grant]:
+    """The upper-level attendees following the cells of the unit's subtree now."""
+    return (
+        Grant.objects.current()
+        .filter(role=Role.ATTENDEE, unit__path__startswith=unit.path)
+        .select_related("user__member", "unit", "created_by")
+        .order_by("unit__path", "user__username")
+    )
+
+
+def followed_cells(user) -> list[Grant]:
+    """The attendee's own grants, each with the cell's next meeting and the last one the user
+    attended. A fixed number of queries."""
+    grants = list(
+        Grant.objects.current().filter(user=user, role=Role.ATTENDEE).select_related("unit")
+    )
+    today = timezone.localdate()
+    cells = [g.unit_id for g in grants]
+    upcoming = (
+        Meeting.objects.filter(unit_id__in=cells, date__gte=today)
+        .exclude(status__in=[MeetingStatus.CANCELLED, MeetingStatus.FINALISED])
+        .order_by("unit_id", "date", "start_time")
+    )
+    next_by_cell: dict[int, Meeting] = {}
+    for meeting in upcoming:
+        next_by_cell.setdefault(meeting.unit_id, meeting)
+    attended = (
+        Meeting.objects.filter(unit_id__in=cells, guests__user=user)
+        .order_by("unit_id", "-date")
+        .values_list("unit_id", "date")
+    )
+    last_by_cell: dict[int, datetime.date] = {}
+    for unit_id, day in attended:
+        last_by_cell.setdefault(unit_id, day)
+    for grant in grants:
+        grant.next_meeting = next_by_cell.get(grant.unit_id)
+        grant.last_attended = last_by_cell.get(grant.unit_id)
+    return grants
+
+
+COVERAGE_FILTERS = ("", "uncovered", "never")
+
+
+def coverage(unit, *, first: datetime.date, last: datetime.date, show: str = "") -> QuerySet[Unit]:
+    """The active cells under `unit`, each with whether a finalised meeting in [first, last] had
+    an upper-level attendee, the last date one ever had, and how many finalised meetings the
+    period holds. `show`: "uncovered" (none this period) or "never" (none ever). One query."""
+    with_attendee = Meeting.objects.filter(
+        unit=OuterRef("pk"), status=MeetingStatus.FINALISED, guests__is_upper_attendee=True
+    )
+    in_period = Meeting.objects.filter(
+        unit=OuterRef("pk"), status=MeetingStatus.FINALISED, date__range=(first, last)
+    )
+    cells = (
+        Unit.objects.filter(path__startswith=unit.path, kind__in=CELL_KINDS, is_active=True)
+        .annotate(
+            covered=Exists(with_attendee.filter(date__range=(first, last))),
+            last_attended=Subquery(with_attendee.order_by("-date").values("date")[:1]),
+            meetings_in_period=Subquery(
+                in_period.order_by().values("unit").annotate(n=Count("pk")).values("n")[:1]
+            ),
+        )
+        .order_by("path")
+    )
+    if show == "uncovered":
+        cells = cells.filter(covered=False)
+    elif show == "never":
+        cells = cells.filter(last_attended__isnull=True)
+    return cells
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    cells: int
+    covered: int
+    never: int
+
+
+def coverage_totals(unit, *, first: datetime.date, last: datetime.date) -> CoverageTotals:
+    # Counted here rather than with filtered aggregates over the annotations, which Django
+    # (5.2, SQLite) gets wrong when several are combined. One query, two columns per cell.
+    rows = list(coverage(unit, first=first, last=last).values_list("covered", "last_attended"))
+    return CoverageTotals(
+        cells=len(rows),
+        covered=sum(1 for covered, _last in rows if covered),
+        never=sum(1 for _covered, last_day in rows if last_day is None),
+    )

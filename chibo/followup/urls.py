@@ -10,4 +10,8 @@ urlpatterns = [
          name="meeting_task_reviews"),
     path("meetings/<int:pk>/task-reviews/<int:task_pk>/", views.meeting_task_review_save,
          name="meeting_task_review_save"),
+    path("units/<int:pk>/upper-attendance/", views.upper_attendance, name="upper_attendance"),
+    path("units/<int:pk>/upper-attendance/<int:grant_pk>/end/", views.upper_attendance_end,
+         name="upper_attendance_end"),
+    path("attending/", views.attending, name="attending"),
 ]  # fmt: skip

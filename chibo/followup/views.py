@@ -15,15 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chibo.accounts import selectors as account_selectors
+from chibo.accounts import services as account_services
 from chibo.accounts.access import scope_for
+from chibo.accounts.models import Role
 from chibo.meetings import selectors as meeting_selectors
 from chibo.meetings.models import OPEN_STATUSES
 from chibo.meetings.services import EditConflict
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
+from chibo.org.models import CELL_KINDS
 
 from . import selectors, services
-from .forms import ReportForm, ReviewForm, TaskFilterForm
+from .forms import CoverageForm, FollowerForm, ReportForm, ReviewForm, TaskFilterForm
 from .models import TaskReview
 
 TASKS_PER_PAGE = 50
@@ -153,3 +157,78 @@ def meeting_task_review_save(request, pk: int, task_pk: int):
         "failed": context,
     }  # fmt: skip
     return render(request, "followup/review_page.html", context, status=status)
+
+
+# --- upper-level attendance -------------------------------------------------------------------
+COVERAGE_PER_PAGE = 100
+
+
+def _managed_unit(request, pk: int):
+    scope = scope_for(request.user)
+    unit = org_selectors.get_unit(scope, pk)
+    if not scope.can_manage_unit(unit):
+        raise PermissionDenied
+    return scope, unit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upper_attendance(request, pk: int):
+    """For an organisation board: who follows which cell, giving a cell to follow, and which
+    cells had an upper-level attendee in a quarter."""
+    scope, unit = _managed_unit(request, pk)
+    cells = org_selectors.visible_units(scope).filter(
+        path__startswith=unit.path, kind__in=CELL_KINDS, is_active=True
+    )
+    form = FollowerForm(request.POST or None, users=account_selectors.managed_users(scope),
+                        cells=cells)  # fmt: skip
+    grant = run_form(request, form, lambda d: account_services.grant_create(
+        user=d["username"], role=Role.ATTENDEE, unit=d["cell"], by=request.user, scope=scope,
+        valid_until=d["valid_until"], title=d["title"]))  # fmt: skip
+    if grant:
+        messages.success(request, _("%(name)s now follows %(cell)s.")
+                         % {"name": grant.user.display_name, "cell": grant.unit.name})  # fmt: skip
+        return redirect("upper_attendance", pk=unit.pk)
+    filters = CoverageForm(request.GET or None)
+    year, quarter = selectors.current_quarter()
+    show = ""
+    if filters.is_valid():
+        year = filters.cleaned_data["year"] or year
+        quarter = filters.cleaned_data["quarter"] or quarter
+        show = filters.cleaned_data["show"]
+    first, last = selectors.quarter_bounds(year, quarter)
+    page = Paginator(selectors.coverage(unit, first=first, last=last, show=show),
+                     COVERAGE_PER_PAGE).get_page(request.GET.get("page"))  # fmt: skip
+    return render(request, "followup/upper_attendance.html", {
+        "unit": unit, "form": form, "filters": filters, "page": page, "year": year,
+        "quarter": quarter, "show": show, "first": first, "last": last,
+        "totals": selectors.coverage_totals(unit, first=first, last=last),
+        "followers": list(selectors.followers(unit)),
+        "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def upper_attendance_end(request, pk: int, grant_pk: int):
+    scope, unit = _managed_unit(request, pk)
+    grant = selectors.followers(unit).filter(pk=grant_pk).first()
+    if grant is None:
+        raise Http404
+    try:
+        account_services.grant_revoke(grant=grant, by=request.user, scope=scope)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s no longer follows %(cell)s.")
+                         % {"name": grant.user.display_name, "cell": grant.unit.name})  # fmt: skip
+    return redirect("upper_attendance", pk=unit.pk)
+
+
+@login_required
+@require_GET
+def attending(request):
+    """For the upper-level attendee: the cells they follow, each with its next meeting."""
+    return render(request, "followup/attending.html", {
+        "grants": selectors.followed_cells(request.user), "today": timezone.localdate(),
+    })  # fmt: skip

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from chibo.accounts.models import Grant, Role
 from chibo.org.models import CELL_KINDS, Unit
 
 from . import services
@@ -91,6 +92,34 @@ def _place(cell: Unit) -> str:
     return "Nhà văn hóa thôn" if cell.cell_type == "residential" else "Phòng họp cơ quan"
 
 
+UPPER_ATTENDEES = [
+    ("Ngô Văn Toàn", "Phó Bí thư Thường trực Đảng ủy xã"),
+    ("Hoàng Thị Mai", "Ủy viên Ban Thường vụ, Trưởng Ban Xây dựng Đảng"),
+    ("Đinh Công Lý", "Đảng ủy viên, Chủ tịch Ủy ban MTTQ xã"),
+]
+REMARKS = "Chi bộ chuẩn bị chu đáo; đề nghị phân công cụ thể hơn và kiểm tra kết quả hằng tháng."
+
+
+def _upper_attendee(meeting: Meeting, rng: random.Random, *, sloppy: bool) -> None:
+    """A committee member above attends some meetings: the one following the cell, when the
+    demo has an account for it, or one of the commune's leaders."""
+    if rng.random() >= (0.15 if sloppy else 0.45):
+        return
+    grant = (
+        Grant.objects.current()
+        .filter(role=Role.ATTENDEE, unit=meeting.unit)
+        .select_related("user__member")
+        .first()
+    )
+    if grant is not None:
+        name, position, user = grant.user.display_name, grant.title, grant.user
+    else:
+        (name, position), user = rng.choice(UPPER_ATTENDEES), None
+    services.guest_add(meeting=meeting, by=None, name=name, position=position,
+                       is_upper_attendee=True, user=user)  # fmt: skip
+    Meeting.objects.filter(pk=meeting.pk).update(remarks=REMARKS)
+
+
 def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool) -> Meeting:
     day = month + datetime.timedelta(days=rng.randint(2, 14))
     meeting = services.meeting_plan(
@@ -127,6 +156,7 @@ def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool) -> 
     if len(present) < 2:
         return meeting  # too few to hold the meeting: it stays open
     chair, clerk = present[0].member, present[1].member
+    _upper_attendee(meeting, rng, sloppy=sloppy)
     minutes = rng.choice([120, 125, 130]) if kind == MeetingKind.COMBINED else rng.randint(80, 120)
     end = (datetime.datetime.combine(day, datetime.time(19, 30))
            + datetime.timedelta(minutes=minutes)).time()  # fmt: skip

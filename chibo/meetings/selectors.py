@@ -15,8 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from chibo.accounts.access import READ_ROLES, Scope
+from chibo.accounts.models import Grant, Role
 from chibo.core.text import fold
-from chibo.org.models import TemporaryAttachment
+from chibo.org.models import TemporaryAttachment, Unit
 
 from . import checks
 from .models import (
@@ -48,6 +49,18 @@ def visible_meetings(scope: Scope) -> QuerySet[Meeting]:
         status=MeetingStatus.CANCELLED, announced_at__isnull=True
     )
     return Meeting.objects.filter(readers | (members & announced)).select_related("unit")
+
+
+def attendee_position(user, unit) -> str:
+    """The position an upper-level attendee gave for following this cell (or a unit above)."""
+    prefixes = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    grant = (
+        Grant.objects.current()
+        .filter(user=user, role=Role.ATTENDEE, unit__path__in=prefixes)
+        .exclude(title="")
+        .first()
+    )
+    return grant.title if grant else ""
 
 
 def get_meeting(scope: Scope, pk: int) -> Meeting:

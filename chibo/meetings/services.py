@@ -452,6 +452,23 @@ def guest_add(*, meeting: Meeting, by, name: str, position: str = "",
 
 
 @transaction.atomic
+def attendee_check_in(*, meeting: Meeting, by, position: str = "") -> Guest:
+    """The upper-level attendee records being present: a guest line with their name and
+    position, once (callers check that they follow the cell)."""
+    _require_editable(meeting)
+    _require(meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.RECORDING)
+             and meeting.date <= timezone.localdate(),
+             _("You can record your presence on the day of the meeting, once it is announced."))  # fmt: skip
+    existing = meeting.guests.filter(user=by).first()
+    if existing is not None:
+        return existing
+    guest = Guest.objects.create(meeting=meeting, name=by.display_name, position=_line(position),
+                                 is_upper_attendee=True, user=by)  # fmt: skip
+    _audit(meeting, by, "guest.check_in", guest, name=guest.name, position=guest.position)
+    return guest
+
+
+@transaction.atomic
 def guest_remove(*, guest: Guest, by) -> None:
     _require_editable(guest.meeting)
     _require(not guest.speech_set.exists(), _("This guest spoke: delete the speech first."))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("meetings/<int:pk>/start/", views.meeting_start, name="meeting_start"),
     path("meetings/<int:pk>/leave/", views.leave_create, name="leave_create"),
+    path("meetings/<int:pk>/check-in/", views.meeting_check_in, name="meeting_check_in"),
     path("meetings/<int:pk>/leave/<int:request_pk>/", views.leave_decide, name="leave_decide"),
     path("meetings/<int:pk>/record/", views.meeting_record, name="meeting_record"),
     path("meetings/<int:pk>/record/field/<str:field>/", views.record_field, name="record_field"),

@@ -221,6 +221,7 @@ def _detail(request, scope, meeting, *, leave_form=None, addendum_form=None, sta
         "my_request": next((r for r in requests if member and r.member_id == member.pk), None),
         "leave_form": (leave_form or LeaveRequestForm()) if member and leave_open else None,
         "leave_open": leave_open,
+        "check_in": _check_in(request, scope, meeting),
     }
     if meeting.status == MeetingStatus.FINALISED:
         context |= _minutes_context(meeting)
@@ -229,6 +230,32 @@ def _detail(request, scope, meeting, *, leave_form=None, addendum_form=None, sta
     else:
         context["sections"] = list(meeting.sections.all())
     return render(request, "meetings/meeting_detail.html", context, status=status)
+
+
+def _check_in(request, scope, meeting) -> dict | None:
+    """For the upper-level attendee: whether they can record their presence, and if they did."""
+    if not scope.can_remark(meeting.unit) or scope.can_record_meeting(meeting.unit):
+        return None
+    return {
+        "guest": meeting.guests.filter(user=request.user).first(),
+        "open": meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.RECORDING)
+        and meeting.date <= timezone.localdate(),
+    }
+
+
+@login_required
+@require_POST
+def meeting_check_in(request, pk: int):
+    scope, meeting = _meeting(request, pk)
+    _allow(scope.can_remark(meeting.unit))
+    position = selectors.attendee_position(request.user, meeting.unit)
+    try:
+        services.attendee_check_in(meeting=meeting, by=request.user, position=position)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your presence is recorded in the minutes."))
+    return redirect("meeting_detail", pk=meeting.pk)
 
 
 @login_required

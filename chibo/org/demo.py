@@ -670,7 +670,9 @@ def _create_accounts(tree: UnitSpec, specs: list[AccountSpec]) -> None:
             member=person.member if person else None,
         )
         unit = units[spec.unit_code]
-        grant = Grant.objects.create(user=user, role=spec.role, unit=unit)
+        # The attendee follows the village cell for the commune committee (seed 002).
+        title = "Đảng ủy viên, Phó Chủ tịch UBND xã" if spec.role == Role.ATTENDEE else ""
+        grant = Grant.objects.create(user=user, role=spec.role, unit=unit, title=title)
         audit.record(
             actor=None,
             action="grant.create",
