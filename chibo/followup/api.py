@@ -408,3 +408,162 @@ def check_in(request: HttpRequest, meeting_id: int):
         position=meeting_selectors.attendee_position(request.auth, meeting.unit),
     )  # fmt: skip
     return {"guest_id": guest.pk, "name": guest.name, "position": guest.position}
+
+
+# --- proposals --------------------------------------------------------------------------------
+class ProposalStepOut(Schema):
+    action: str = Field(description="sent, forwarded, answered or rejected")
+    from_unit: CellRef
+    to_unit: CellRef | None
+    note: str
+    at: datetime.datetime
+
+
+class ProposalOut(Schema):
+    """A cell's proposal (kiến nghị) and where it stands."""
+
+    id: int
+    cell: CellRef
+    meeting_id: int | None
+    title: str
+    text: str
+    status: str = Field(description="pending, answered or rejected")
+    status_label: str
+    current_unit: CellRef = Field(description="The level holding it (or that closed it).")
+    due_on: datetime.date
+    overdue: bool
+    answer: str
+    created_at: datetime.datetime
+    version: int = Field(description="Send it with the next action.")
+
+
+class ProposalDetailOut(ProposalOut):
+    steps: list[ProposalStepOut]
+
+
+class ProposalIn(Schema):
+    title: str
+    text: str
+    meeting_id: int | None = None
+    raised_by_id: int | None = Field(None, description="The member who raised it.")
+
+
+class ProposalActionIn(Schema):
+    text: str = Field(description="The answer, the note for the level above, or the reason.")
+    version: int | None = None
+
+
+class ProposalFilters(Schema):
+    unit: int | None = Field(None, description="Proposals of the cells under this unit.")
+    state: str = Field("", description="One of: " + ", ".join(selectors.PROPOSAL_STATES))
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class ProposalPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ProposalOut]
+
+
+def _proposal_out(proposal, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": proposal.pk, "cell": proposal.cell, "meeting_id": proposal.meeting_id,
+        "title": proposal.title, "text": proposal.text, "status": proposal.status,
+        "status_label": proposal.get_status_display(), "current_unit": proposal.current_unit,
+        "due_on": proposal.due_on,
+        "overdue": proposal.status == "pending" and proposal.due_on < today,
+        "answer": proposal.answer, "created_at": proposal.created_at, "version": proposal.version,
+    }  # fmt: skip
+
+
+def _proposal_detail(scope: Scope, pk: int) -> dict[str, Any]:
+    proposal = selectors.get_proposal(scope, pk)
+    steps = proposal.steps.select_related("from_unit", "to_unit")
+    return _proposal_out(proposal, timezone.localdate()) | {
+        "steps": [
+            {
+                "action": s.action,
+                "from_unit": s.from_unit,
+                "to_unit": s.to_unit,
+                "note": s.note,
+                "at": s.at,
+            }
+            for s in steps
+        ]  # fmt: skip
+    }
+
+
+@router.get("/proposals", response={200: ProposalPage, 404: ErrorOut, 422: ValidationErrorOut},
+            summary="List proposals")  # fmt: skip
+def proposal_list(request: HttpRequest, filters: Query[ProposalFilters]):
+    scope = scope_for(request.auth)
+    if filters.state and filters.state not in selectors.PROPOSAL_STATES:
+        raise ValidationError({"state": [_("Choose one of: %(states)s.")
+                                         % {"states": ", ".join(selectors.PROPOSAL_STATES)}]})  # fmt: skip
+    if filters.unit is not None:
+        unit = org_selectors.get_unit(scope, filters.unit)
+        proposals = selectors.unit_proposals(scope, unit, state=filters.state)
+    else:
+        proposals = selectors.visible_proposals(scope).order_by("-created_at", "-id")
+    count = proposals.count()
+    today = timezone.localdate()
+    page = proposals[filters.offset : filters.offset + filters.limit] if count else []
+    return {"count": count, "limit": filters.limit, "offset": filters.offset,
+            "items": [_proposal_out(p, today) for p in page]}  # fmt: skip
+
+
+@router.get("/proposals/{proposal_id}", response={200: ProposalDetailOut, 404: ErrorOut},
+            summary="Read a proposal with its path")  # fmt: skip
+def proposal_read(request: HttpRequest, proposal_id: int):
+    return _proposal_detail(scope_for(request.auth), proposal_id)
+
+
+@router.post(
+    "/units/{unit_id}/proposals",
+    response={201: ProposalDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Send a cell's proposal to the level above (the cell's secretary)",
+)
+def proposal_send(request: HttpRequest, unit_id: int, data: ProposalIn):
+    scope = scope_for(request.auth)
+    cell = org_selectors.get_unit(scope, unit_id)
+    if not (cell.holds_members and scope.can_plan_meetings(cell)):
+        raise PermissionDenied
+    meeting = cell.meetings.filter(pk=data.meeting_id).first() if data.meeting_id else None
+    raised_by = cell.members.filter(pk=data.raised_by_id).first() if data.raised_by_id else None
+    if (data.meeting_id and meeting is None) or (data.raised_by_id and raised_by is None):
+        raise ValidationError({"meeting_id" if data.meeting_id and meeting is None
+                               else "raised_by_id": [_("Choose one of this cell's.")]})  # fmt: skip
+    proposal = services.proposal_send(cell=cell, by=request.auth, title=data.title,
+                                      text=data.text, meeting=meeting, raised_by=raised_by)  # fmt: skip
+    return Status(201, _proposal_detail(scope, proposal.pk))
+
+
+def _act(request: HttpRequest, proposal_id: int, action, field: str, data: ProposalActionIn):
+    scope = scope_for(request.auth)
+    proposal = selectors.get_proposal(scope, proposal_id)
+    if not selectors.can_act_on_proposal(scope, proposal):
+        raise PermissionDenied
+    action(proposal=proposal, by=request.auth, version=data.version, **{field: data.text})
+    return _proposal_detail(scope, proposal_id)
+
+
+ACT = {200: ProposalDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+@router.post("/proposals/{proposal_id}/answer", response=ACT, summary="Answer a proposal")
+def proposal_answer(request: HttpRequest, proposal_id: int, data: ProposalActionIn):
+    return _act(request, proposal_id, services.proposal_answer, "answer", data)
+
+
+@router.post("/proposals/{proposal_id}/forward", response=ACT,
+             summary="Forward a proposal to the level above, with a note")  # fmt: skip
+def proposal_forward(request: HttpRequest, proposal_id: int, data: ProposalActionIn):
+    return _act(request, proposal_id, services.proposal_forward, "note", data)
+
+
+@router.post("/proposals/{proposal_id}/reject", response=ACT,
+             summary="Reject a proposal, with the reason")  # fmt: skip
+def proposal_reject(request: HttpRequest, proposal_id: int, data: ProposalActionIn):
+    return _act(request, proposal_id, services.proposal_reject, "reason", data)

@@ -10,9 +10,10 @@ import random
 from django.utils import timezone
 
 from chibo.meetings.models import Meeting
+from chibo.org.models import CELL_KINDS, Unit
 
 from . import selectors, services
-from .models import ACTIVE_STATUSES, ReviewDecision, Task, TaskReport
+from .models import ACTIVE_STATUSES, Proposal, ReviewDecision, Task, TaskReport
 
 DROP_REASONS = [
     "Xã đã điều chỉnh kế hoạch, việc này không còn phù hợp.",
@@ -64,3 +65,55 @@ def _report_some_done(meeting: Meeting, rng: random.Random) -> None:
         TaskReport.objects.filter(pk=report.pk).update(
             created_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(20, 0)))
         )
+
+
+PROPOSALS = [
+    (
+        "Hỗ trợ xi măng làm đường liên thôn",
+        "Nhân dân đã góp công và 40% kinh phí; đề nghị hỗ trợ xi măng cho 1,2 km còn lại.",
+    ),
+    (
+        "Lắp đèn chiếu sáng đường làng",
+        "Đoạn đường từ nhà văn hóa ra cánh đồng chưa có đèn, đảng viên và nhân dân đi họp tối khó khăn.",
+    ),
+    (
+        "Tài liệu học tập chuyên đề năm",
+        "Đề nghị cấp thêm tài liệu chuyên đề cho đảng viên cao tuổi, in chữ to.",
+    ),
+    (
+        "Mở lớp bồi dưỡng cấp ủy viên",
+        "Chi ủy mới kiện toàn, đề nghị mở lớp bồi dưỡng nghiệp vụ công tác đảng.",
+    ),
+]
+
+
+def load_proposals(province: Unit) -> int:
+    """A few proposals per commune of the small demo: answered, forwarded up, rejected, and
+    one waiting past its due date. Idempotent: cells that already sent one are left alone."""
+    officer = None  # the demo acts as the system
+    made = 0
+    cells = Unit.objects.filter(path__startswith=province.path, kind__in=CELL_KINDS,
+                                is_active=True, proposals__isnull=True).order_by("path")  # fmt: skip
+    for i, cell in enumerate(cells[:8]):
+        title, text = PROPOSALS[i % len(PROPOSALS)]
+        proposal = services.proposal_send(cell=cell, by=None, title=title, text=text)
+        made += 1
+        outcome = i % 4
+        if outcome == 0:
+            services.proposal_answer(proposal=proposal, by=officer, answer=(
+                "Đảng ủy giao UBND xã bố trí trong kế hoạch quý tới; chi bộ vận động nhân dân "
+                "chuẩn bị mặt bằng."))  # fmt: skip
+        elif outcome == 1 and proposal.current_unit.depth > 1:
+            services.proposal_forward(proposal=proposal, by=officer, note=(
+                "Vượt thẩm quyền về kinh phí của xã; Đảng ủy đã tiếp thu, ghi nhận và báo cáo "
+                "cấp trên."))  # fmt: skip
+        elif outcome == 2:
+            services.proposal_reject(proposal=proposal, by=officer, reason=(
+                "Nội dung đã có trong kế hoạch năm của xã, đang triển khai."))  # fmt: skip
+        else:
+            # Waiting, and late: sent long ago.
+            Proposal.objects.filter(pk=proposal.pk).update(
+                created_at=timezone.now() - datetime.timedelta(days=45),
+                due_on=timezone.localdate() - datetime.timedelta(days=15),
+            )
+    return made

@@ -75,3 +75,35 @@ class CoverageForm(BootstrapMixin, forms.Form):
         ("", _("Every cell")), ("uncovered", _("No upper-level attendee this quarter")),
         ("never", _("Never had an upper-level attendee")),
     ])  # fmt: skip
+
+
+class ProposalForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label=_("Subject"), max_length=255)
+    text = forms.CharField(label=_("Proposal"), widget=forms.Textarea(attrs={"rows": 4}))
+    meeting = forms.TypedChoiceField(label=_("Raised at the meeting"), required=False, coerce=int,
+                                     empty_value=None)  # fmt: skip
+    raised_by = forms.TypedChoiceField(label=_("Raised by (a member, through the secretary)"),
+                                       required=False, coerce=int, empty_value=None)  # fmt: skip
+
+    def __init__(self, *args, meetings=(), members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].choices = [("", "—")] + [
+            (m.pk, f"{m.get_kind_display()} {m.date:%d/%m/%Y}") for m in meetings
+        ]
+        self.fields["raised_by"].choices = [("", "—")] + [(m.pk, m.full_name) for m in members]
+
+
+class ProposalActionForm(BootstrapMixin, forms.Form):
+    action = forms.ChoiceField(choices=[("answer", _("Answer")), ("forward", _("Forward up")),
+                                        ("reject", _("Reject"))], widget=forms.HiddenInput)  # fmt: skip
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Write the text.")})  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProposalFilterForm(BootstrapMixin, forms.Form):
+    state = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("All")), ("waiting", _("Awaiting this level's answer")),
+        ("pending", _("Awaiting an answer (any level)")), ("overdue", _("Overdue")),
+        ("answered", _("Answered")), ("rejected", _("Rejected")),
+    ])  # fmt: skip

@@ -123,3 +123,82 @@ class TaskReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} — {self.get_decision_display()}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting an answer")
+    ANSWERED = "answered", _("Answered")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Proposal(models.Model):
+    """A proposal (kiến nghị) a cell sends up: to its superior by default; each level answers
+    it, forwards it further up with a note, or rejects it with a reason (seed 002). The path is
+    kept as `ProposalStep` rows."""
+
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    cell = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="proposals", verbose_name=_("cell")
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="proposals", verbose_name=_("raised at the meeting"),
+    )  # fmt: skip
+    raised_by = models.ForeignKey(
+        "org.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("raised by"),
+    )  # fmt: skip
+    title = models.CharField(_("subject"), max_length=255)
+    text = models.TextField(_("proposal"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    # The level holding it now, and the day it should answer by.
+    current_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="proposals_to_answer",
+        verbose_name=_("with"),
+    )  # fmt: skip
+    due_on = models.DateField(_("answer due by"), db_index=True)
+    answer = models.TextField(_("answer"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="proposal_status_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProposalAction(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FORWARDED = "forwarded", _("Forwarded")
+    ANSWERED = "answered", _("Answered")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ProposalStep(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="steps")
+    action = models.CharField(max_length=16, choices=ProposalAction.choices)
+    from_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposal_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} · {self.action}"

@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,16 @@ from chibo.meetings.models import REGULAR_KINDS, Meeting, MeetingStatus
 from chibo.meetings.selectors import visible_meetings
 from chibo.org.models import CELL_KINDS, Member, Position, Unit
 
-from .models import ACTIVE_STATUSES, ReviewDecision, Task, TaskReport, TaskReview, TaskStatus
+from .models import (
+    ACTIVE_STATUSES,
+    Proposal,
+    ProposalStatus,
+    ReviewDecision,
+    Task,
+    TaskReport,
+    TaskReview,
+    TaskStatus,
+)
 
 COMMITTEE_POSITIONS = (Position.SECRETARY, Position.DEPUTY, Position.COMMITTEE)
 
@@ -348,3 +357,94 @@ def coverage_totals(unit, *, first: datetime.date, last: datetime.date) -> Cover
         covered=sum(1 for covered, _last in rows if covered),
         never=sum(1 for _covered, last_day in rows if last_day is None),
     )
+
+
+# --- proposals --------------------------------------------------------------------------------
+PROPOSAL_STATES = ("waiting", "pending", "overdue", "answered", "rejected")
+# Age buckets (days since sent) for the officers' overview of open proposals.
+AGE_BUCKETS = (30, 60)
+
+
+def visible_proposals(scope: Scope) -> QuerySet[Proposal]:
+    """A proposal is seen by its cell (members included) and by every level above it — the
+    levels on its path are all above the cell."""
+    return Proposal.objects.filter(Scope._prefix_q("cell__path", scope.paths())).select_related(
+        "cell", "current_unit"
+    )
+
+
+def get_proposal(scope: Scope, pk: int) -> Proposal:
+    proposal = visible_proposals(scope).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def can_act_on_proposal(scope: Scope, proposal: Proposal) -> bool:
+    """The organisation board of the level holding it (or a level above) answers, forwards or
+    rejects it."""
+    return proposal.status == ProposalStatus.PENDING and scope.can_manage_unit(
+        proposal.current_unit
+    )
+
+
+def unit_proposals(scope: Scope, unit, *, state: str = "") -> QuerySet[Proposal]:
+    """Proposals of the cells under `unit`. `waiting`: pending with this unit itself."""
+    proposals = visible_proposals(scope).filter(cell__path__startswith=unit.path)
+    today = timezone.localdate()
+    if state == "waiting":
+        proposals = proposals.filter(status=ProposalStatus.PENDING, current_unit=unit)
+    elif state == "pending":
+        proposals = proposals.filter(status=ProposalStatus.PENDING)
+    elif state == "overdue":
+        proposals = proposals.filter(status=ProposalStatus.PENDING, due_on__lt=today)
+    elif state in ProposalStatus.values:
+        proposals = proposals.filter(status=state)
+    if state in ("waiting", "pending", "overdue"):
+        return proposals.order_by("created_at", "id")  # oldest first
+    return proposals.order_by("-created_at", "-id")
+
+
+@dataclass
+class OpenProposals:
+    unit: Unit
+    total: int
+    overdue: int
+    by_age: tuple[int, ...]  # within 30 days, 30–60, over 60
+
+
+def open_proposals_by_child(scope: Scope, unit, *, today: datetime.date | None = None
+                            ) -> list[OpenProposals]:  # fmt: skip
+    """For each child of `unit` the user sees: pending proposals of its cells, how many are
+    overdue, and their age. Two queries whatever the number of proposals."""
+    today = today or timezone.localdate()
+    depth = len(unit.path) + Unit.steplen
+    children = list(
+        Unit.objects.filter(scope.units_q(), path__startswith=unit.path, depth=unit.depth + 1)
+        .order_by("path")
+    )  # fmt: skip
+    young = today - datetime.timedelta(days=AGE_BUCKETS[0])
+    old = today - datetime.timedelta(days=AGE_BUCKETS[1])
+    rows = (
+        visible_proposals(scope)
+        .filter(status=ProposalStatus.PENDING, cell__path__startswith=unit.path)
+        .annotate(child=Substr("cell__path", 1, depth))
+        .values("child")
+        .annotate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+            fresh=Count("pk", filter=Q(created_at__date__gt=young)),
+            stale=Count("pk", filter=Q(created_at__date__lte=old)),
+        )
+    )
+    by_child = {r["child"]: r for r in rows}
+    result = []
+    for child in children:
+        r = by_child.get(child.path)
+        if r is None:
+            result.append(OpenProposals(child, 0, 0, (0, 0, 0)))
+            continue
+        middle = r["total"] - r["fresh"] - r["stale"]
+        result.append(OpenProposals(child, r["total"], r["overdue"],
+                                    (r["fresh"], middle, r["stale"])))  # fmt: skip
+    return result

@@ -18,12 +18,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chibo.core import audit
-from chibo.core.text import normalize_paragraphs
+from chibo.core.text import normalize, normalize_paragraphs
 from chibo.meetings.models import OPEN_STATUSES, REGULAR_KINDS, Meeting, MeetingStatus
 from chibo.meetings.services import save_versioned
+from chibo.org.models import Member, Unit
+from chibo.org.services import province_of
+from chibo.rulebooks.selectors import rulebook_for
 
 from . import selectors
-from .models import ReviewDecision, Task, TaskReport, TaskReview, TaskStatus
+from .models import (
+    Proposal,
+    ProposalAction,
+    ProposalStatus,
+    ProposalStep,
+    ReviewDecision,
+    Task,
+    TaskReport,
+    TaskReview,
+    TaskStatus,
+)
 
 NOTE_MAX_LENGTH = 2000
 
@@ -176,3 +189,128 @@ def task_report(*, task: Task, by, note: str, done: bool = False, member=None) -
     _audit(task, by, "task.report", report=report.pk, note=note, done=done,
            status=[task.status, TaskStatus.DONE if done else task.status])  # fmt: skip
     return report
+
+
+# --- proposals (kiến nghị) --------------------------------------------------------------------
+PROPOSAL_TITLE_MAX = 255
+PROPOSAL_TEXT_MAX = 10_000
+
+
+def _due(unit, today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=rulebook_for(unit, today).proposal_answer_days)
+
+
+def _proposal_audit(proposal: Proposal, by, action: str, **changes) -> None:
+    audit.record(actor=by, action=action, obj=proposal, unit_path=proposal.cell.path,
+                 changes=changes)  # fmt: skip
+
+
+def _user(by):
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def proposal_send(*, cell: Unit, by, title: str, text: str, meeting: Meeting | None = None,
+                  raised_by: Member | None = None) -> Proposal:  # fmt: skip
+    """A cell's proposal, sent to the level above it."""
+    title, text = normalize(title), normalize_paragraphs(text)
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Give the proposal a short subject.")]
+    elif len(title) > PROPOSAL_TITLE_MAX:
+        errors["title"] = [_("The subject is too long (at most %(n)s characters).")
+                           % {"n": PROPOSAL_TITLE_MAX}]  # fmt: skip
+    if not text:
+        errors["text"] = [_("Write the proposal.")]
+    elif len(text) > PROPOSAL_TEXT_MAX:
+        errors["text"] = [_("The proposal is too long (at most %(n)s characters).")
+                          % {"n": PROPOSAL_TEXT_MAX}]  # fmt: skip
+    if meeting is not None and meeting.unit_id != cell.pk:
+        errors["meeting"] = [_("Choose a meeting of this cell.")]
+    if raised_by is not None and raised_by.cell_id != cell.pk:
+        errors["raised_by"] = [_("Choose a member of this cell.")]
+    parent = Unit.objects.get_parent(cell)
+    if parent is None:
+        errors["__all__"] = [_("This unit has no level above to send a proposal to.")]
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.localdate()
+    proposal = Proposal.objects.create(
+        province=province_of(cell), cell=cell, meeting=meeting, raised_by=raised_by,
+        title=title, text=text, current_unit=parent, due_on=_due(parent, today),
+        created_by=_user(by),
+    )  # fmt: skip
+    ProposalStep.objects.create(proposal=proposal, action=ProposalAction.SENT, from_unit=cell,
+                                to_unit=parent, by=_user(by))  # fmt: skip
+    _proposal_audit(proposal, by, "proposal.send", title=title, to=parent.code,
+                    due_on=proposal.due_on)  # fmt: skip
+    return proposal
+
+
+def _pending(proposal: Proposal, version: int | None) -> Proposal:
+    locked = (
+        Proposal.objects.select_for_update().select_related("cell", "current_unit")
+        .get(pk=proposal.pk)
+    )  # fmt: skip
+    if locked.status != ProposalStatus.PENDING:
+        raise ValidationError(_("This proposal is already closed (%(status)s).")
+                              % {"status": locked.get_status_display().lower()})  # fmt: skip
+    if version is not None and locked.version != version:
+        raise ValidationError(_("Someone else acted on this proposal meanwhile. Reload the page "
+                                "to see what changed."))  # fmt: skip
+    return locked
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = normalize_paragraphs(value)
+    if not value:
+        raise ValidationError({field: [message]})
+    if len(value) > PROPOSAL_TEXT_MAX:
+        raise ValidationError({field: [_("The text is too long (at most %(n)s characters).")
+                                       % {"n": PROPOSAL_TEXT_MAX}]})  # fmt: skip
+    return value
+
+
+@transaction.atomic
+def proposal_forward(*, proposal: Proposal, by, note: str, version: int | None = None) -> Proposal:
+    """Beyond this level's authority: "tiếp thu, ghi nhận … báo cáo cấp có thẩm quyền"."""
+    proposal = _pending(proposal, version)
+    note = _required(note, "note", _("Say why it goes up and what this level has done."))
+    to = Unit.objects.get_parent(proposal.current_unit)
+    if to is None:
+        raise ValidationError(_("There is no level above: answer the proposal or reject it."))
+    step_from = proposal.current_unit
+    proposal.current_unit, proposal.due_on = to, _due(to, timezone.localdate())
+    proposal.version += 1
+    proposal.save(update_fields=["current_unit", "due_on", "version"])
+    ProposalStep.objects.create(proposal=proposal, action=ProposalAction.FORWARDED,
+                                from_unit=step_from, to_unit=to, note=note, by=_user(by))  # fmt: skip
+    _proposal_audit(proposal, by, "proposal.forward", current_unit=[step_from.code, to.code],
+                    note=note, due_on=proposal.due_on)  # fmt: skip
+    return proposal
+
+
+def _close(proposal: Proposal, by, status: str, action: str, text: str) -> Proposal:
+    proposal.status, proposal.answer, proposal.closed_at = status, text, timezone.now()
+    proposal.version += 1
+    proposal.save(update_fields=["status", "answer", "closed_at", "version"])
+    ProposalStep.objects.create(proposal=proposal, action=action,
+                                from_unit=proposal.current_unit, note=text, by=_user(by))  # fmt: skip
+    _proposal_audit(proposal, by, f"proposal.{action}", status=["pending", status], answer=text)
+    return proposal
+
+
+@transaction.atomic
+def proposal_answer(*, proposal: Proposal, by, answer: str, version: int | None = None
+                    ) -> Proposal:  # fmt: skip
+    proposal = _pending(proposal, version)
+    answer = _required(answer, "answer", _("Write the answer."))
+    return _close(proposal, by, ProposalStatus.ANSWERED, ProposalAction.ANSWERED, answer)
+
+
+@transaction.atomic
+def proposal_reject(*, proposal: Proposal, by, reason: str, version: int | None = None
+                    ) -> Proposal:  # fmt: skip
+    proposal = _pending(proposal, version)
+    reason = _required(reason, "reason", _("Give the reason for rejecting it."))
+    return _close(proposal, by, ProposalStatus.REJECTED, ProposalAction.REJECTED, reason)

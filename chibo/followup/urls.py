@@ -14,4 +14,6 @@ urlpatterns = [
     path("units/<int:pk>/upper-attendance/<int:grant_pk>/end/", views.upper_attendance_end,
          name="upper_attendance_end"),
     path("attending/", views.attending, name="attending"),
+    path("units/<int:pk>/proposals/", views.unit_proposals, name="unit_proposals"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
 ]  # fmt: skip

@@ -20,14 +20,23 @@ from chibo.accounts import services as account_services
 from chibo.accounts.access import scope_for
 from chibo.accounts.models import Role
 from chibo.meetings import selectors as meeting_selectors
-from chibo.meetings.models import OPEN_STATUSES
+from chibo.meetings.models import OPEN_STATUSES, MeetingStatus
 from chibo.meetings.services import EditConflict
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
-from chibo.org.models import CELL_KINDS
+from chibo.org.models import CELL_KINDS, Member
 
 from . import selectors, services
-from .forms import CoverageForm, FollowerForm, ReportForm, ReviewForm, TaskFilterForm
+from .forms import (
+    CoverageForm,
+    FollowerForm,
+    ProposalActionForm,
+    ProposalFilterForm,
+    ProposalForm,
+    ReportForm,
+    ReviewForm,
+    TaskFilterForm,
+)
 from .models import TaskReview
 
 TASKS_PER_PAGE = 50
@@ -232,3 +241,81 @@ def attending(request):
     return render(request, "followup/attending.html", {
         "grants": selectors.followed_cells(request.user), "today": timezone.localdate(),
     })  # fmt: skip
+
+
+# --- proposals --------------------------------------------------------------------------------
+PROPOSALS_PER_PAGE = 50
+RECENT_MEETINGS = 12
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_proposals(request, pk: int):
+    """A unit's proposals: those of its cells with where each stands; the cell's secretary
+    sends new ones; an organisation board sees the open ones of each unit below by age."""
+    scope = scope_for(request.user)
+    unit = org_selectors.get_unit(scope, pk)
+    can_send = unit.holds_members and scope.can_plan_meetings(unit)
+    form = None
+    if can_send:
+        meetings = unit.meetings.filter(status=MeetingStatus.FINALISED).order_by("-date")
+        form = ProposalForm(request.POST or None, meetings=meetings[:RECENT_MEETINGS],
+                            members=Member.active.filter(cell=unit))  # fmt: skip
+    elif request.method == "POST":
+        raise PermissionDenied
+    if form is not None:
+        proposal = run_form(request, form, lambda d: services.proposal_send(
+            cell=unit, by=request.user, title=d["title"], text=d["text"],
+            meeting=unit.meetings.filter(pk=d["meeting"]).first() if d["meeting"] else None,
+            raised_by=Member.active.filter(cell=unit, pk=d["raised_by"]).first()
+            if d["raised_by"] else None,
+        ))  # fmt: skip
+        if proposal:
+            messages.success(request, _("The proposal is sent to %(unit)s.")
+                             % {"unit": proposal.current_unit.name})  # fmt: skip
+            return redirect("proposal_detail", pk=proposal.pk)
+    filters = ProposalFilterForm(request.GET or None)
+    state = filters.cleaned_data["state"] if filters.is_valid() else ""
+    page = Paginator(selectors.unit_proposals(scope, unit, state=state),
+                     PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))  # fmt: skip
+    return render(request, "followup/proposals.html", {
+        "unit": unit, "form": form, "filters": filters, "state": state, "page": page,
+        "today": timezone.localdate(),
+        "by_child": [] if unit.holds_members else selectors.open_proposals_by_child(scope, unit),
+        "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+PROPOSAL_ACTIONS = {
+    "answer": (services.proposal_answer, "answer", _("The answer is sent to the cell.")),
+    "forward": (services.proposal_forward, "note", _("The proposal is forwarded up.")),
+    "reject": (services.proposal_reject, "reason", _("The proposal is rejected.")),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_detail(request, pk: int):
+    scope = scope_for(request.user)
+    proposal = selectors.get_proposal(scope, pk)
+    can_act = selectors.can_act_on_proposal(scope, proposal)
+    if request.method == "POST" and not can_act:
+        raise PermissionDenied
+    form = ProposalActionForm(request.POST or None, initial={"version": proposal.version})
+    if request.method == "POST" and form.is_valid():
+        action, field, done = PROPOSAL_ACTIONS[form.cleaned_data["action"]]
+        try:
+            action(proposal=proposal, by=request.user, version=form.cleaned_data["version"],
+                   **{field: form.cleaned_data["text"]})  # fmt: skip
+        except ValidationError as error:
+            form.add_error("text" if hasattr(error, "error_dict") else None,
+                           list(error.messages))  # fmt: skip
+        else:
+            messages.success(request, done)
+            return redirect("proposal_detail", pk=proposal.pk)
+    steps = list(proposal.steps.select_related("from_unit", "to_unit", "by__member"))
+    return render(request, "followup/proposal_detail.html", {
+        "proposal": proposal, "steps": steps, "can_act": can_act, "form": form,
+        "can_forward": proposal.current_unit.depth > 1, "today": timezone.localdate(),
+        "ancestors": [*org_selectors.visible_ancestors(scope, proposal.cell), proposal.cell],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip

@@ -22,6 +22,7 @@ from chibo.core import audit
 from chibo.core.text import normalize, normalize_paragraphs
 from chibo.org.models import CELL_KINDS, Member, MemberStatus, Position, Unit
 from chibo.org.selectors import cell_roster
+from chibo.org.services import province_of
 
 from . import checks, signals
 from .models import (
@@ -193,9 +194,8 @@ def meeting_plan(
     if prepares is not None:
         _require(kind == MeetingKind.PREPARATORY and prepares.unit_id == unit.pk,
                  _("A preparatory meeting prepares a meeting of the same cell."))  # fmt: skip
-    province_path = unit.path[: Unit.steplen]
     meeting = Meeting.objects.create(
-        unit=unit, province=Unit.objects.get(path=province_path), prepares=prepares,
+        unit=unit, province=province_of(unit), prepares=prepares,
         created_by=by, **data,
     )  # fmt: skip
     _copy_template(meeting)

@@ -116,7 +116,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _province_of(unit: Unit) -> Unit:
+def province_of(unit: Unit) -> Unit:
     return unit if unit.depth == 1 else Unit.objects.get(path=unit.path[: Unit.steplen])
 
 
@@ -273,7 +273,7 @@ def unit_dissolve(*, unit: Unit, effective_on: datetime.date, reason: str, by) -
 def member_create(*, by, **data: Any) -> Member:
     _raise_if(member_data_errors(data))
     member = Member(**{k: v for k, v in data.items() if k in MEMBER_FIELDS})
-    member.province = _province_of(member.cell)
+    member.province = province_of(member.cell)
     member.save()
     MemberEvent.objects.create(
         member=member, kind=MemberEventKind.REGISTERED, effective_on=timezone.localdate(),
@@ -392,7 +392,7 @@ def member_transfer(*, member: Member, to_cell: Unit, effective_on: datetime.dat
     _raise_if(errors)
     old_cell = member.cell
     member.cell = to_cell
-    member.province = _province_of(to_cell)
+    member.province = province_of(to_cell)
     if member.position != "member":
         member.position = "member"  # a leadership position does not travel with the member
     member.save()

@@ -42,6 +42,10 @@ class Rulebook(models.Model):
     finalise_within_days = models.PositiveSmallIntegerField(
         _("minutes finalised within (days)"), default=2
     )
+    # A level answers (or forwards) a cell's proposal within this many days of receiving it.
+    proposal_answer_days = models.PositiveSmallIntegerField(
+        _("proposals answered within (days)"), default=30
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chibo.followup.demo import load_proposals
 from chibo.meetings.demo import load_meeting_history
 from chibo.org import demo
 from chibo.org.models import Unit
@@ -61,6 +62,7 @@ class Command(BaseCommand):
         if scale == "small":
             result = demo.load_small_demo()
             made = load_meeting_history(result.province)
+            load_proposals(result.province)
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
