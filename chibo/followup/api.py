@@ -567,3 +567,168 @@ def proposal_forward(request: HttpRequest, proposal_id: int, data: ProposalActio
              summary="Reject a proposal, with the reason")  # fmt: skip
 def proposal_reject(request: HttpRequest, proposal_id: int, data: ProposalActionIn):
     return _act(request, proposal_id, services.proposal_reject, "reason", data)
+
+
+# --- inspections ------------------------------------------------------------------------------
+class FixOut(Schema):
+    id: int
+    description: str
+    deadline: datetime.date
+    overdue: bool
+    done_on: datetime.date | None
+    done_note: str
+
+
+class InspectionOut(Schema):
+    """An inspection or supervision from a committee's annual plan."""
+
+    id: int
+    committee: CellRef
+    target: CellRef = Field(description="The unit inspected.")
+    year: int
+    planned_month: int
+    kind: str = Field(description="inspection or supervision")
+    subject: str
+    period_start: datetime.date
+    period_end: datetime.date
+    team: str
+    findings: str
+    conclusion: str
+    notice_number: str
+    status: str = Field(description="planned or concluded")
+    concluded_on: datetime.date | None
+    content_hash: str
+    version: int
+    fixes: list[FixOut]
+
+
+class InspectionIn(Schema):
+    target: str = Field(description="The code of the unit inspected.")
+    kind: str = Field(description="inspection or supervision")
+    subject: str
+    planned_month: int = Field(ge=1, le=12)
+    period_start: datetime.date
+    period_end: datetime.date
+    team: str = ""
+    year: int | None = Field(None, ge=2000, le=2100, description="Plan year (default: this).")
+
+
+class InspectionPatch(Schema):
+    version: int
+    team: str | None = None
+    findings: str | None = None
+    conclusion: str | None = None
+    notice_number: str | None = None
+
+
+class FixIn(Schema):
+    description: str
+    deadline: datetime.date
+
+
+class FixDoneIn(Schema):
+    note: str
+
+
+def _inspection_out(scope: Scope, pk: int) -> dict[str, Any]:
+    inspection = selectors.get_inspection(scope, pk)
+    today = timezone.localdate()
+    return {
+        **{name: getattr(inspection, name) for name in (
+            "committee", "target", "year", "planned_month", "kind", "subject", "period_start",
+            "period_end", "team", "findings", "conclusion", "notice_number", "status",
+            "concluded_on", "content_hash", "version")},
+        "id": inspection.pk,
+        "fixes": [{"id": f.pk, "description": f.description, "deadline": f.deadline,
+                   "overdue": f.is_overdue(today), "done_on": f.done_on,
+                   "done_note": f.done_note} for f in inspection.fixes.all()],
+    }  # fmt: skip
+
+
+INSPECTION_WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+
+
+@router.get("/units/{unit_id}/inspections", response={200: list[InspectionOut], 404: ErrorOut},
+            summary="A committee's plan of inspections (and those of the unit itself)")  # fmt: skip
+def inspection_list(request: HttpRequest, unit_id: int, year: int | None = None):
+    scope = scope_for(request.auth)
+    unit = org_selectors.get_unit(scope, unit_id)
+    return [_inspection_out(scope, i.pk)
+            for i in selectors.unit_inspections(scope, unit, year=year)]  # fmt: skip
+
+
+@router.get("/inspections/{inspection_id}", response={200: InspectionOut, 404: ErrorOut},
+            summary="Read an inspection")  # fmt: skip
+def inspection_read(request: HttpRequest, inspection_id: int):
+    return _inspection_out(scope_for(request.auth), inspection_id)
+
+
+@router.post("/units/{unit_id}/inspections", response={201: InspectionOut} | INSPECTION_WRITE,
+             summary="Add an inspection to a committee's plan (organisation board)")  # fmt: skip
+def inspection_plan(request: HttpRequest, unit_id: int, data: InspectionIn):
+    scope = scope_for(request.auth)
+    committee = org_selectors.get_unit(scope, unit_id)
+    if committee.holds_members or not scope.can_manage_unit(committee):
+        raise PermissionDenied
+    target = (org_selectors.visible_units(scope)
+              .filter(code=data.target.strip().upper(), is_active=True).first())  # fmt: skip
+    if target is None:
+        raise ValidationError({"target": [_("No unit with this code under this committee.")]})
+    fields = data.model_dump(exclude={"target", "year"})
+    inspection = services.inspection_plan(committee=committee, by=request.auth, target=target,
+                                          year=data.year or timezone.localdate().year, **fields)  # fmt: skip
+    return Status(201, _inspection_out(scope, inspection.pk))
+
+
+def _editable(request: HttpRequest, inspection_id: int):
+    scope = scope_for(request.auth)
+    inspection = selectors.get_inspection(scope, inspection_id)
+    if not selectors.can_edit_inspection(scope, inspection):
+        raise PermissionDenied
+    return scope, inspection
+
+
+@router.patch("/inspections/{inspection_id}", response={200: InspectionOut} | INSPECTION_WRITE,
+              summary="Record the team, findings, conclusion and notice number")  # fmt: skip
+def inspection_update(request: HttpRequest, inspection_id: int, data: InspectionPatch):
+    scope, inspection = _editable(request, inspection_id)
+    fields = {k: v for k, v in data.model_dump(exclude={"version"}).items() if v is not None}
+    try:
+        services.inspection_update(inspection=inspection, by=request.auth, version=data.version,
+                                   **fields)  # fmt: skip
+    except EditConflict as conflict:
+        return Status(409, {"detail": str(conflict)})
+    return _inspection_out(scope, inspection_id)
+
+
+@router.post("/inspections/{inspection_id}/fixes", response={201: InspectionOut} | INSPECTION_WRITE,
+             summary="Add a fix the conclusion requires")  # fmt: skip
+def fix_add(request: HttpRequest, inspection_id: int, data: FixIn):
+    scope, inspection = _editable(request, inspection_id)
+    services.fix_add(inspection=inspection, by=request.auth, description=data.description,
+                     deadline=data.deadline)  # fmt: skip
+    return Status(201, _inspection_out(scope, inspection_id))
+
+
+@router.post("/inspections/{inspection_id}/conclude",
+             response={200: InspectionOut} | INSPECTION_WRITE,
+             summary="Issue the conclusion notice (locks the record)")  # fmt: skip
+def inspection_conclude(request: HttpRequest, inspection_id: int):
+    scope, inspection = _editable(request, inspection_id)
+    services.inspection_conclude(inspection=inspection, by=request.auth)
+    return _inspection_out(scope, inspection_id)
+
+
+@router.post("/inspections/{inspection_id}/fixes/{fix_id}/done",
+             response={200: InspectionOut} | INSPECTION_WRITE,
+             summary="Report a required fix done (the inspected unit's secretary)")  # fmt: skip
+def fix_done(request: HttpRequest, inspection_id: int, fix_id: int, data: FixDoneIn):
+    scope = scope_for(request.auth)
+    inspection = selectors.get_inspection(scope, inspection_id)
+    if not selectors.can_report_fix(scope, inspection):
+        raise PermissionDenied
+    fix = inspection.fixes.filter(pk=fix_id).first()
+    if fix is None:
+        raise Http404
+    services.fix_done(fix=fix, by=request.auth, note=data.note)
+    return _inspection_out(scope, inspection_id)

@@ -117,3 +117,49 @@ def load_proposals(province: Unit) -> int:
                 due_on=timezone.localdate() - datetime.timedelta(days=15),
             )
     return made
+
+
+def load_inspections(province: Unit) -> int:
+    """One concluded inspection with its fixes (one done) and one planned supervision, under
+    the first commune committee that has none. Idempotent."""
+    committee = (
+        Unit.objects.filter(path__startswith=province.path, depth=province.depth + 1,
+                            is_active=True, inspections_made__isnull=True)
+        .exclude(kind__in=CELL_KINDS).order_by("path").first()
+    )  # fmt: skip
+    cells = list(
+        Unit.objects.filter(path__startswith=committee.path, kind__in=CELL_KINDS, is_active=True)
+        .order_by("path")[:2]
+    ) if committee else []  # fmt: skip
+    if not cells:
+        return 0
+    today = timezone.localdate()
+    last_year = today.year - 1
+    inspection = services.inspection_plan(
+        committee=committee, by=None, year=today.year, target=cells[0], kind="inspection",
+        subject="việc chấp hành chế độ sinh hoạt chi bộ và thực hiện nghị quyết",
+        planned_month=max(today.month - 1, 1), period_start=datetime.date(last_year, 1, 1),
+        period_end=datetime.date(last_year, 12, 31),
+        team="Đồng chí Chủ nhiệm Ủy ban Kiểm tra Đảng ủy, Trưởng đoàn; đồng chí Trưởng Ban Xây "
+             "dựng Đảng, thành viên.",
+    )  # fmt: skip
+    services.inspection_update(inspection=inspection, by=None, notice_number="05-TB/ĐU", findings=(
+        "1. Ưu điểm: chi bộ duy trì sinh hoạt thường kỳ hằng tháng; tỉ lệ đảng viên dự họp bình "
+        "quân trên 90%.\n2. Hạn chế: một số biên bản chưa ghi kết luận cụ thể; có nhiệm vụ "
+        "chưa giao thời hạn."), conclusion=(
+        "Chi bộ chấp hành tốt chế độ sinh hoạt; cần khắc phục ngay các hạn chế trong ghi biên bản "
+        "và phân công nhiệm vụ."))  # fmt: skip
+    done = services.fix_add(inspection=inspection, by=None, deadline=today - datetime.timedelta(5),
+                            description="Bổ sung kết luận vào các biên bản còn thiếu bằng bản "
+                                        "đính chính.")  # fmt: skip
+    services.fix_add(inspection=inspection, by=None, deadline=today + datetime.timedelta(25),
+                     description="Mọi nhiệm vụ trong nghị quyết phải có người thực hiện và "
+                                 "thời hạn.")  # fmt: skip
+    services.inspection_conclude(inspection=inspection, by=None)
+    services.fix_done(fix=done, by=None, note="Đã lập bản đính chính cho các biên bản.")
+    services.inspection_plan(
+        committee=committee, by=None, year=today.year, target=cells[-1], kind="supervision",
+        subject="việc thực hiện nghị quyết về phát triển đảng viên", planned_month=12,
+        period_start=datetime.date(today.year, 1, 1), period_end=datetime.date(today.year, 11, 30),
+    )  # fmt: skip
+    return 2

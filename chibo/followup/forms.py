@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chibo.org.forms import BootstrapMixin, UnitCodeField
 
-from .models import ReviewDecision
+from .models import InspectionKind, ReviewDecision
 from .services import NOTE_MAX_LENGTH
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -107,3 +107,44 @@ class ProposalFilterForm(BootstrapMixin, forms.Form):
         ("pending", _("Awaiting an answer (any level)")), ("overdue", _("Overdue")),
         ("answered", _("Answered")), ("rejected", _("Rejected")),
     ])  # fmt: skip
+
+
+class InspectionPlanForm(BootstrapMixin, forms.Form):
+    target = UnitCodeField(label=_("Unit inspected (code)"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=500)
+    planned_month = forms.TypedChoiceField(label=_("Month"), coerce=int,
+                                           choices=[(m, m) for m in range(1, 13)])  # fmt: skip
+    period_start = forms.DateField(label=_("Period from"), widget=DATE)
+    period_end = forms.DateField(label=_("Period until"), widget=DATE)
+    team = forms.CharField(
+        label=_("Team"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = units
+
+
+class InspectionRecordForm(BootstrapMixin, forms.Form):
+    team = forms.CharField(
+        label=_("Team"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    findings = forms.CharField(label=_("Findings: strengths and shortcomings"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 6}))  # fmt: skip
+    conclusion = forms.CharField(label=_("Conclusion"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    notice_number = forms.CharField(label=_("Notice number (e.g. 05-TB/ĐU)"), required=False,
+                                    max_length=32)  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FixForm(BootstrapMixin, forms.Form):
+    description = forms.CharField(label=_("What must be fixed"),
+                                  widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+
+
+class FixDoneForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("How it was fixed"), widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("Say how it was fixed.")})  # fmt: skip

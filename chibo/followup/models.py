@@ -202,3 +202,80 @@ class ProposalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal} · {self.action}"
+
+
+class InspectionKind(models.TextChoices):
+    INSPECTION = "inspection", _("Inspection")
+    SUPERVISION = "supervision", _("Supervision")
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    CONCLUDED = "concluded", _("Concluded")
+
+
+class Inspection(models.Model):
+    """One inspection or supervision of a unit under a committee, from the committee's annual
+    plan (seed 003, item 6): the period looked at, the team, the findings, and the conclusion
+    notice (thông báo kết luận) with the fixes it requires."""
+
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="inspections_made",
+        verbose_name=_("committee"),
+    )  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("plan year"), db_index=True)
+    target = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="inspections",
+        verbose_name=_("inspected unit"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=16, choices=InspectionKind.choices)
+    subject = models.CharField(_("subject"), max_length=500)
+    planned_month = models.PositiveSmallIntegerField(_("planned month"))
+    period_start = models.DateField(_("period inspected from"))
+    period_end = models.DateField(_("period inspected until"))
+    team = models.TextField(_("team"), blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    notice_number = models.CharField(_("notice number"), max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InspectionStatus.choices,
+        default=InspectionStatus.PLANNED,
+    )  # fmt: skip
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["year", "planned_month", "id"]
+
+    def __str__(self) -> str:
+        return self.subject[:80]
+
+
+class Fix(models.Model):
+    """A fix the conclusion requires of the inspected unit, tracked until done."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="fixes")
+    description = models.TextField(_("what must be fixed"))
+    deadline = models.DateField(_("deadline"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_note = models.TextField(_("how it was fixed"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["inspection_id", "deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.done_on is None and self.deadline < today

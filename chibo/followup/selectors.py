@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chibo.accounts.access import Scope
+from chibo.accounts.access import MANAGE_ROLES, READ_ROLES, Scope
 from chibo.accounts.models import Grant, Role
 from chibo.meetings.models import REGULAR_KINDS, Meeting, MeetingStatus
 from chibo.meetings.selectors import visible_meetings
@@ -32,6 +32,9 @@ from chibo.org.models import CELL_KINDS, Member, Position, Unit
 
 from .models import (
     ACTIVE_STATUSES,
+    Fix,
+    Inspection,
+    InspectionStatus,
     Proposal,
     ProposalStatus,
     ReviewDecision,
@@ -448,3 +451,44 @@ def open_proposals_by_child(scope: Scope, unit, *, today: datetime.date | None =
         result.append(OpenProposals(child, r["total"], r["overdue"],
                                     (r["fresh"], middle, r["stale"])))  # fmt: skip
     return result
+
+
+# --- inspections ------------------------------------------------------------------------------
+def visible_inspections(scope: Scope) -> QuerySet[Inspection]:
+    """The committee's organisation board (and those above) see its inspections from the plan
+    on; the inspected unit's secretary, clerk and the officers above it see them once the
+    conclusion is issued. Plain members do not."""
+    makers = Scope._prefix_q("committee__path", scope.paths(MANAGE_ROLES))
+    readers = Scope._prefix_q("target__path", scope.paths(READ_ROLES)) & Q(
+        status=InspectionStatus.CONCLUDED
+    )
+    return Inspection.objects.filter(makers | readers).select_related("committee", "target")
+
+
+def get_inspection(scope: Scope, pk: int) -> Inspection:
+    inspection = visible_inspections(scope).filter(pk=pk).first()
+    if inspection is None:
+        raise Http404
+    return inspection
+
+
+def can_edit_inspection(scope: Scope, inspection: Inspection) -> bool:
+    return inspection.status == InspectionStatus.PLANNED and scope.can_manage_unit(
+        inspection.committee
+    )
+
+
+def can_report_fix(scope: Scope, inspection: Inspection) -> bool:
+    """The inspected unit's secretary, or the committee's organisation board."""
+    return inspection.status == InspectionStatus.CONCLUDED and (
+        scope.can_plan_meetings(inspection.target) or scope.can_manage_unit(inspection.committee)
+    )
+
+
+def unit_inspections(scope: Scope, unit, *, year: int | None = None) -> QuerySet[Inspection]:
+    """A committee's plan (inspections it makes) and the inspections of the unit itself."""
+    inspections = visible_inspections(scope).filter(Q(committee=unit) | Q(target=unit))
+    if year is not None:
+        inspections = inspections.filter(year=year)
+    fixes = Prefetch("fixes", queryset=Fix.objects.order_by("deadline", "id"))
+    return inspections.prefetch_related(fixes).order_by("year", "planned_month", "id")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from chibo.core import audit
 from chibo.core.text import normalize, normalize_paragraphs
+from chibo.meetings import services as meeting_services
 from chibo.meetings.models import OPEN_STATUSES, REGULAR_KINDS, Meeting, MeetingStatus
 from chibo.meetings.services import save_versioned
 from chibo.org.models import Member, Unit
@@ -27,6 +28,10 @@ from chibo.rulebooks.selectors import rulebook_for
 
 from . import selectors
 from .models import (
+    Fix,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
     Proposal,
     ProposalAction,
     ProposalStatus,
@@ -314,3 +319,165 @@ def proposal_reject(*, proposal: Proposal, by, reason: str, version: int | None 
     proposal = _pending(proposal, version)
     reason = _required(reason, "reason", _("Give the reason for rejecting it."))
     return _close(proposal, by, ProposalStatus.REJECTED, ProposalAction.REJECTED, reason)
+
+
+# --- inspections ------------------------------------------------------------------------------
+INSPECTION_FIELDS = ("subject", "planned_month", "period_start", "period_end", "team",
+                     "findings", "conclusion", "notice_number")  # fmt: skip
+
+
+def _inspection_audit(inspection: Inspection, by, action: str, **changes) -> None:
+    audit.record(actor=by, action=action, obj=inspection, unit_path=inspection.target.path,
+                 changes=changes)  # fmt: skip
+
+
+def _check_inspection(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    for name in ("subject", "notice_number"):
+        if name in data:
+            data[name] = normalize(data[name])
+    for name in ("team", "findings", "conclusion"):
+        if name in data:
+            data[name] = normalize_paragraphs(data[name])
+    if "subject" in data and not data["subject"]:
+        errors["subject"] = [_("Say what is inspected or supervised.")]
+    month = data.get("planned_month")
+    if month is not None and not 1 <= month <= 12:
+        errors["planned_month"] = [_("Choose a month from 1 to 12.")]
+    start, end = data.get("period_start"), data.get("period_end")
+    if start and end and start > end:
+        errors["period_end"] = [_("The period cannot end before it starts.")]
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def inspection_plan(*, committee: Unit, by, year: int, target: Unit, kind: str, subject: str,
+                    planned_month: int, period_start: datetime.date, period_end: datetime.date,
+                    team: str = "") -> Inspection:  # fmt: skip
+    """Add an inspection or supervision to the committee's plan for the year."""
+    errors: dict[str, list[str]] = {}
+    if committee.holds_members:
+        errors["__all__"] = [_("A committee keeps the plan of inspections, not a cell.")]
+    if not (target.path.startswith(committee.path) and target.pk != committee.pk):
+        errors["target"] = [_("Choose a unit under %(committee)s.") % {"committee": committee.name}]
+    if kind not in InspectionKind.values:
+        errors["kind"] = [_("Choose inspection or supervision.")]
+    if errors:
+        raise ValidationError(errors)
+    data = _check_inspection({"subject": subject, "planned_month": planned_month,
+                              "period_start": period_start, "period_end": period_end,
+                              "team": team})  # fmt: skip
+    inspection = Inspection.objects.create(province=province_of(committee), committee=committee,
+                                           year=year, target=target, kind=kind,
+                                           created_by=_user(by), **data)  # fmt: skip
+    _inspection_audit(inspection, by, "inspection.plan", year=year, target=target.code,
+                      kind=kind, subject=data["subject"])  # fmt: skip
+    return inspection
+
+
+def _require_planned(inspection: Inspection) -> None:
+    if inspection.status == InspectionStatus.CONCLUDED:
+        raise ValidationError(_("The conclusion has been issued: it can no longer be changed."))
+
+
+@transaction.atomic
+def inspection_update(*, inspection: Inspection, by, version: int | None = None, **fields
+                      ) -> Inspection:  # fmt: skip
+    """Record the team, the findings, the conclusion and the notice number as the work goes."""
+    _require_planned(inspection)
+    unknown = set(fields) - set(INSPECTION_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    data = _check_inspection(dict(fields))
+    merged = {n: data.get(n, getattr(inspection, n)) for n in ("period_start", "period_end")}
+    _check_inspection(merged)
+    inspection.version = save_versioned(Inspection, inspection.pk, version, data)
+    for name, value in data.items():
+        setattr(inspection, name, value)
+    _inspection_audit(inspection, by, "inspection.update", **data)
+    return inspection
+
+
+@transaction.atomic
+def fix_add(*, inspection: Inspection, by, description: str, deadline: datetime.date) -> Fix:
+    _require_planned(inspection)
+    description = normalize_paragraphs(description)
+    errors = {}
+    if not description:
+        errors["description"] = [_("Say what must be fixed.")]
+    if deadline is None:
+        errors["deadline"] = [_("Enter the deadline.")]
+    elif deadline < inspection.period_end:
+        errors["deadline"] = [_("The deadline cannot be before the end of the period inspected.")]
+    if errors:
+        raise ValidationError(errors)
+    fix = Fix.objects.create(inspection=inspection, description=description, deadline=deadline)
+    _inspection_audit(inspection, by, "inspection.fix_add", fix=fix.pk, description=description,
+                      deadline=deadline)  # fmt: skip
+    return fix
+
+
+@transaction.atomic
+def fix_remove(*, fix: Fix, by) -> None:
+    _require_planned(fix.inspection)
+    _inspection_audit(fix.inspection, by, "inspection.fix_remove", description=fix.description)
+    fix.delete()
+
+
+def notice_content(inspection: Inspection) -> dict:
+    """What the conclusion notice says, as plain data: what its content hash covers."""
+    return {
+        "inspection": inspection.pk, "committee": inspection.committee.code,
+        "target": inspection.target.code, "kind": inspection.kind,
+        "number": inspection.notice_number, "subject": inspection.subject,
+        "period": [inspection.period_start.isoformat(), inspection.period_end.isoformat()],
+        "team": inspection.team, "findings": inspection.findings,
+        "conclusion": inspection.conclusion,
+        "fixes": [[f.description, f.deadline.isoformat()] for f in inspection.fixes.all()],
+        "concluded_on": inspection.concluded_on.isoformat() if inspection.concluded_on else None,
+    }  # fmt: skip
+
+
+@transaction.atomic
+def inspection_conclude(*, inspection: Inspection, by) -> Inspection:
+    """Issue the conclusion notice: the record is locked and carries a content hash; the fixes
+    it requires are tracked from now on."""
+    inspection = Inspection.objects.select_for_update().select_related(
+        "committee", "target").get(pk=inspection.pk)  # fmt: skip
+    _require_planned(inspection)
+    missing = {
+        "team": _("Record the team."),
+        "findings": _("Record the findings."),
+        "conclusion": _("Write the conclusion."),
+        "notice_number": _("Enter the number of the notice (for example 05-TB/ĐU)."),
+    }
+    errors = {name: [message] for name, message in missing.items()
+              if not getattr(inspection, name).strip()}  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    inspection.status = InspectionStatus.CONCLUDED
+    inspection.concluded_on = timezone.localdate()
+    inspection.content_hash = meeting_services.content_hash(notice_content(inspection))
+    inspection.version += 1
+    inspection.save()
+    _inspection_audit(inspection, by, "inspection.conclude", number=inspection.notice_number,
+                      hash=inspection.content_hash)  # fmt: skip
+    return inspection
+
+
+@transaction.atomic
+def fix_done(*, fix: Fix, by, note: str) -> Fix:
+    fix = Fix.objects.select_for_update().select_related("inspection__target").get(pk=fix.pk)
+    if fix.inspection.status != InspectionStatus.CONCLUDED:
+        raise ValidationError(_("Fixes are reported once the conclusion has been issued."))
+    if fix.done_on is not None:
+        raise ValidationError(_("This fix is already reported done."))
+    note = normalize_paragraphs(note)
+    if not note:
+        raise ValidationError({"note": [_("Say how it was fixed.")]})
+    fix.done_on, fix.done_note, fix.done_by = timezone.localdate(), note, _user(by)
+    fix.save(update_fields=["done_on", "done_note", "done_by"])
+    _inspection_audit(fix.inspection, by, "inspection.fix_done", fix=fix.pk, note=note)
+    return fix

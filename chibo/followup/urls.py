@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("attending/", views.attending, name="attending"),
     path("units/<int:pk>/proposals/", views.unit_proposals, name="unit_proposals"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("units/<int:pk>/inspections/", views.unit_inspections, name="unit_inspections"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    re_path(r"^inspections/(?P<pk>[0-9]+)/notice\.(?P<fmt>docx|pdf)$", views.inspection_notice,
+            name="inspection_notice"),
 ]  # fmt: skip

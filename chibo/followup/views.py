@@ -1,14 +1,16 @@
-"""Pages of tasks: the member's own, a cell's (with completion per month), one task with its
+"""Pages of follow-up: tasks: the member's own, a cell's (with completion per month), one task with its
 history and the report form, and the review of earlier tasks on a meeting's recording screen.
 Thin: parse, call a selector or a service, render."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,7 @@ from chibo.accounts import selectors as account_selectors
 from chibo.accounts import services as account_services
 from chibo.accounts.access import scope_for
 from chibo.accounts.models import Role
+from chibo.meetings import exporting as meeting_exporting
 from chibo.meetings import selectors as meeting_selectors
 from chibo.meetings.models import OPEN_STATUSES, MeetingStatus
 from chibo.meetings.services import EditConflict
@@ -26,10 +29,14 @@ from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
 from chibo.org.models import CELL_KINDS, Member
 
-from . import selectors, services
+from . import exporting, selectors, services
 from .forms import (
     CoverageForm,
+    FixDoneForm,
+    FixForm,
     FollowerForm,
+    InspectionPlanForm,
+    InspectionRecordForm,
     ProposalActionForm,
     ProposalFilterForm,
     ProposalForm,
@@ -319,3 +326,148 @@ def proposal_detail(request, pk: int):
         "can_forward": proposal.current_unit.depth > 1, "today": timezone.localdate(),
         "ancestors": [*org_selectors.visible_ancestors(scope, proposal.cell), proposal.cell],
     }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+# --- inspections ------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_inspections(request, pk: int):
+    """A committee's plan of inspections and supervisions for a year (and those of the unit
+    itself); its organisation board adds to the plan."""
+    scope = scope_for(request.user)
+    unit = org_selectors.get_unit(scope, pk)
+    year = _year(request.GET.get("year"))
+    can_plan = not unit.holds_members and scope.can_manage_unit(unit)
+    form = None
+    if can_plan:
+        below = org_selectors.visible_units(scope).filter(path__startswith=unit.path,
+                                                          is_active=True).exclude(pk=unit.pk)  # fmt: skip
+        form = InspectionPlanForm(request.POST or None, units=below,
+                                  initial={"period_start": datetime.date(year - 1, 1, 1),
+                                           "period_end": datetime.date(year - 1, 12, 31)})  # fmt: skip
+        inspection = run_form(request, form, lambda d: services.inspection_plan(
+            committee=unit, by=request.user, year=year, **d))  # fmt: skip
+        if inspection:
+            messages.success(request, _("Added to the plan."))
+            return redirect("inspection_detail", pk=inspection.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "followup/inspections.html", {
+        "unit": unit, "year": year, "form": form, "today": timezone.localdate(),
+        "inspections": list(selectors.unit_inspections(scope, unit, year=year)),
+        "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+def _year(raw) -> int:
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_detail(request, pk: int):
+    scope = scope_for(request.user)
+    inspection = selectors.get_inspection(scope, pk)
+    can_edit = selectors.can_edit_inspection(scope, inspection)
+    can_fix = selectors.can_report_fix(scope, inspection)
+    record_form = InspectionRecordForm(initial={
+        "team": inspection.team, "findings": inspection.findings,
+        "conclusion": inspection.conclusion, "notice_number": inspection.notice_number,
+        "version": inspection.version,
+    })  # fmt: skip
+    fix_form, done_forms, status = FixForm(), {}, 200
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        allowed = can_fix if step == "fix_done" else can_edit
+        if not allowed:
+            raise PermissionDenied
+        status = 422
+        if step == "record":
+            record_form = InspectionRecordForm(request.POST)
+        elif step == "fix":
+            fix_form = FixForm(request.POST)
+        try:
+            done = _inspection_step(request, inspection, step, record_form, fix_form, done_forms)
+        except EditConflict:
+            record_form.add_error(None, _("Someone else saved this record meanwhile. Reload the "
+                                          "page, then save your text again."))  # fmt: skip
+        except ValidationError as error:
+            target = {"record": record_form, "fix": fix_form}.get(step)
+            if target is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("inspection_detail", pk=inspection.pk)
+            apply_service_errors(target, error)
+        else:
+            if done:
+                messages.success(request, done)
+                return redirect("inspection_detail", pk=inspection.pk)
+    return render(request, "followup/inspection_detail.html", {
+        "inspection": inspection, "fixes": list(inspection.fixes.select_related("done_by")),
+        "can_edit": can_edit, "can_fix": can_fix, "record_form": record_form,
+        "fix_form": fix_form, "done_forms": done_forms, "today": timezone.localdate(),
+        "ancestors": [*org_selectors.visible_ancestors(scope, inspection.committee),
+                      inspection.committee],
+    }, status=status)  # fmt: skip
+
+
+def _inspection_step(request, inspection, step, record_form, fix_form, done_forms) -> str | None:
+    """Carry out one form of the inspection page; the success message, or None when the
+    form is invalid (shown again). Service refusals propagate as ValidationError."""
+    by = request.user
+    if step == "record":
+        if not record_form.is_valid():
+            return None
+        data = dict(record_form.cleaned_data)
+        services.inspection_update(inspection=inspection, by=by, version=data.pop("version"),
+                                   **data)  # fmt: skip
+        return _("Saved.")
+    if step == "fix":
+        if not fix_form.is_valid():
+            return None
+        services.fix_add(inspection=inspection, by=by, **fix_form.cleaned_data)
+        return _("Fix added.")
+    if step == "fix_remove":
+        fix = inspection.fixes.filter(pk=request.POST.get("fix")).first()
+        if fix is None:
+            raise Http404
+        services.fix_remove(fix=fix, by=by)
+        return _("Fix removed.")
+    if step == "conclude":
+        services.inspection_conclude(inspection=inspection, by=by)
+        return _("The conclusion is issued.")
+    if step == "fix_done":
+        fix = inspection.fixes.filter(pk=request.POST.get("fix")).first()
+        if fix is None:
+            raise Http404
+        form = FixDoneForm(request.POST)
+        done_forms[fix.pk] = form
+        if not form.is_valid():
+            return None
+        try:
+            services.fix_done(fix=fix, by=by, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return None
+        return _("The fix is reported done.")
+    raise Http404
+
+
+@login_required
+@require_GET
+def inspection_notice(request, pk: int, fmt: str):
+    scope = scope_for(request.user)
+    inspection = selectors.get_inspection(scope, pk)
+    try:
+        content = exporting.render(inspection, fmt)
+    except meeting_exporting.ExportUnavailable as unavailable:
+        return HttpResponse(str(unavailable), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=meeting_exporting.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{exporting.file_name(inspection, fmt)}"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -143,7 +143,7 @@ def _issuer(cell_name: str) -> str:
     return "CHI BỘ " + upper_vi(_strip_prefix(cell_name, "chi bộ ").strip())
 
 
-def _locality(ancestors: list) -> str:
+def locality(ancestors: list) -> str:
     """The place name of the date line: the nearest ancestor named after a commune, ward,
     district or province ("Đảng ủy xã Hòa Bình" → "Hòa Bình")."""
     for unit in reversed(ancestors):
@@ -207,7 +207,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
     draft = not meeting.is_finalised
     day = meeting.date
     period = f"tháng {day.month} năm {day.year}"
-    place = _locality(ancestors) or meeting.place
+    place = locality(ancestors) or meeting.place
 
     topic = _t(meeting.topic)
     if not topic and meeting.topic_group:
@@ -429,9 +429,13 @@ def word_template(document: str, unit: Unit | None = None) -> Path | io.BytesIO:
 
 
 def _docx(document: str, context: dict[str, Any], unit: Unit | None = None) -> bytes:
+    return render_docx(word_template(document, unit), context)
+
+
+def render_docx(source: Path | io.BytesIO, context: dict[str, Any]) -> bytes:
+    """A docxtpl template filled in with `context`."""
     from docxtpl import DocxTemplate
 
-    source = word_template(document, unit)
     template = DocxTemplate(str(source) if isinstance(source, Path) else source)
     # Autoescape: texts are XML-escaped; their line breaks become Word line breaks.
     template.render(context, autoescape=True)
@@ -453,11 +457,16 @@ def resolution_docx(meeting: Meeting, context: dict[str, Any] | None = None) -> 
 
 # --- PDF ---------------------------------------------------------------------------------------
 def _pdf(document: str, context: dict[str, Any]) -> bytes:
+    return render_pdf(f"meetings/print/{document}.html", context)
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """An HTML print template rendered to PDF (`ExportUnavailable` without the PDF engine)."""
     try:
         import weasyprint
     except (ImportError, OSError) as error:  # OSError: Pango or its friends are missing
         raise ExportUnavailable(ExportUnavailable.message) from error
-    html = render_to_string(f"meetings/print/{document}.html", context)
+    html = render_to_string(template_name, context)
     return weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
 
 

@@ -5,8 +5,8 @@ import datetime
 
 from django.db.models import Count
 
-from chibo.followup.demo import load_proposals
-from chibo.followup.models import Proposal, ProposalStatus, Task, TaskStatus
+from chibo.followup.demo import load_inspections, load_proposals
+from chibo.followup.models import Fix, Inspection, Proposal, ProposalStatus, Task, TaskStatus
 from chibo.meetings.demo import load_meeting_history
 
 TODAY = datetime.date(2026, 11, 22)
@@ -25,3 +25,14 @@ def test_the_demo_has_tasks_in_every_state_and_proposals(world):
     }  # fmt: skip
     assert Proposal.objects.filter(steps__action="forwarded").exists()
     assert load_proposals(world.p) == 0  # idempotent
+
+
+def test_the_demo_has_an_inspection_with_fixes(world):
+    assert load_inspections(world.p) == 2
+    concluded = Inspection.objects.get(status="concluded")
+    assert concluded.content_hash and concluded.fixes.count() == 2
+    assert Fix.objects.filter(done_on__isnull=False).count() == 1
+    assert Inspection.objects.filter(status="planned").count() == 1
+    # Each call serves the next commune without one, then nothing is left to do.
+    assert load_inspections(world.p) == 2 and Inspection.objects.count() == 4
+    assert load_inspections(world.p) == 0

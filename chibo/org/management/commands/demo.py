@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chibo.followup.demo import load_proposals
+from chibo.followup.demo import load_inspections, load_proposals
 from chibo.meetings.demo import load_meeting_history
 from chibo.org import demo
 from chibo.org.models import Unit
@@ -63,6 +63,7 @@ class Command(BaseCommand):
             result = demo.load_small_demo()
             made = load_meeting_history(result.province)
             load_proposals(result.province)
+            load_inspections(result.province)
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
