@@ -492,3 +492,56 @@ def unit_inspections(scope: Scope, unit, *, year: int | None = None) -> QuerySet
         inspections = inspections.filter(year=year)
     fixes = Prefetch("fixes", queryset=Fix.objects.order_by("deadline", "id"))
     return inspections.prefetch_related(fixes).order_by("year", "planned_month", "id")
+
+
+# --- reminders --------------------------------------------------------------------------------
+SOON_DAYS = 7
+REMINDERS_PER_LIST = 20
+
+
+@dataclass
+class Reminders:
+    my_tasks: list[Task]  # mine, overdue or due within SOON_DAYS
+    cell_tasks: list[Task]  # overdue tasks of the cells I record
+    proposals: list[Proposal]  # waiting at a level I answer for, overdue or due soon
+    answered: list[Proposal]  # my cells' proposals answered in the last 30 days
+    fixes: list[Fix]  # fixes not done, overdue or due soon: my cells' or my committees'
+
+    @property
+    def empty(self) -> bool:
+        return not (self.my_tasks or self.cell_tasks or self.proposals or self.answered
+                    or self.fixes)  # fmt: skip
+
+
+def reminders(scope: Scope, *, today: datetime.date | None = None) -> Reminders:
+    """What needs doing soon, for this user: a fixed number of queries."""
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=SOON_DAYS)
+    limit = REMINDERS_PER_LIST
+    active = Q(status__in=ACTIVE_STATUSES)
+    mine = list(my_tasks(scope).filter(active, deadline__lte=soon)[:limit])
+    recorder_cells = Scope._prefix_q("cell__path", scope.paths({Role.SECRETARY, Role.CLERK}))
+    cell_tasks = list(
+        visible_tasks(scope).filter(recorder_cells, active, deadline__lt=today)
+        .order_by("deadline", "id")[:limit]
+    )  # fmt: skip
+    managed = Scope._prefix_q("current_unit__path", scope.paths(MANAGE_ROLES))
+    proposals = list(
+        visible_proposals(scope).filter(managed, status=ProposalStatus.PENDING, due_on__lte=soon)
+        .order_by("due_on", "id")[:limit]
+    )  # fmt: skip
+    own_cells = Scope._prefix_q("cell__path", scope.paths({Role.SECRETARY}))
+    answered = list(
+        visible_proposals(scope).filter(own_cells, status=ProposalStatus.ANSWERED,
+                                        closed_at__date__gte=today - datetime.timedelta(30))
+        .order_by("-closed_at")[:limit]
+    )  # fmt: skip
+    fix_scope = Scope._prefix_q("inspection__target__path", scope.paths({Role.SECRETARY})) | (
+        Scope._prefix_q("inspection__committee__path", scope.paths(MANAGE_ROLES))
+    )
+    fixes = list(
+        Fix.objects.filter(fix_scope, done_on__isnull=True, deadline__lte=soon,
+                           inspection__status=InspectionStatus.CONCLUDED)
+        .select_related("inspection__target").order_by("deadline", "id")[:limit]
+    )  # fmt: skip
+    return Reminders(mine, cell_tasks, proposals, answered, fixes)

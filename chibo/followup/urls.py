@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/<int:pk>/upper-attendance/<int:grant_pk>/end/", views.upper_attendance_end,
          name="upper_attendance_end"),
     path("attending/", views.attending, name="attending"),
+    path("reminders/", views.reminders, name="reminders"),
     path("units/<int:pk>/proposals/", views.unit_proposals, name="unit_proposals"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("units/<int:pk>/inspections/", views.unit_inspections, name="unit_inspections"),

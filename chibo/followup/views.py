@@ -471,3 +471,14 @@ def inspection_notice(request, pk: int, fmt: str):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_GET
+def reminders(request):
+    """Deadlines near or passed, proposals waiting for an answer, fixes due: listed here;
+    sending them by e-mail comes with notifications."""
+    return render(request, "followup/reminders.html", {
+        "r": selectors.reminders(scope_for(request.user)), "today": timezone.localdate(),
+        "soon_days": selectors.SOON_DAYS,
+    })  # fmt: skip
