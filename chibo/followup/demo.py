@@ -13,7 +13,7 @@ from chibo.meetings.models import Meeting
 from chibo.org.models import CELL_KINDS, Unit
 
 from . import selectors, services
-from .models import ACTIVE_STATUSES, Proposal, ReviewDecision, Task, TaskReport
+from .models import ACTIVE_STATUSES, Inspection, Proposal, ReviewDecision, Task, TaskReport
 
 DROP_REASONS = [
     "Xã đã điều chỉnh kế hoạch, việc này không còn phù hợp.",
@@ -89,11 +89,13 @@ PROPOSALS = [
 
 def load_proposals(province: Unit) -> int:
     """A few proposals per commune of the small demo: answered, forwarded up, rejected, and
-    one waiting past its due date. Idempotent: cells that already sent one are left alone."""
+    one waiting past its due date. Idempotent: nothing when the province has any."""
+    if Proposal.objects.filter(cell__path__startswith=province.path).exists():
+        return 0
     officer = None  # the demo acts as the system
     made = 0
     cells = Unit.objects.filter(path__startswith=province.path, kind__in=CELL_KINDS,
-                                is_active=True, proposals__isnull=True).order_by("path")  # fmt: skip
+                                is_active=True).order_by("path")  # fmt: skip
     for i, cell in enumerate(cells[:8]):
         title, text = PROPOSALS[i % len(PROPOSALS)]
         proposal = services.proposal_send(cell=cell, by=None, title=title, text=text)
@@ -121,10 +123,12 @@ def load_proposals(province: Unit) -> int:
 
 def load_inspections(province: Unit) -> int:
     """One concluded inspection with its fixes (one done) and one planned supervision, under
-    the first commune committee that has none. Idempotent."""
+    the province's first commune committee. Idempotent: nothing when the province has any."""
+    if Inspection.objects.filter(committee__path__startswith=province.path).exists():
+        return 0
     committee = (
         Unit.objects.filter(path__startswith=province.path, depth=province.depth + 1,
-                            is_active=True, inspections_made__isnull=True)
+                            is_active=True)
         .exclude(kind__in=CELL_KINDS).order_by("path").first()
     )  # fmt: skip
     cells = list(

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from chibo.accounts.access import MANAGE_ROLES, scope_for
+from chibo.accounts.access import MANAGE_ROLES, READ_ROLES, scope_for
 
 from . import selectors, services
 from .forms import (
@@ -59,6 +59,7 @@ def unit_detail(request, pk: int):
         "ancestors": selectors.visible_ancestors(scope, unit),
         "counts": selectors.unit_counts(unit),
         "can_manage": scope.can_manage_unit(unit),
+        "can_see_risk": scope.covers(unit.path, READ_ROLES),
     }
     if unit.holds_members:
         roster = selectors.cell_roster(unit)
