@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
+from chibo.accounts.tokens import token_create
 from chibo.org.models import CellType, MemberStatus, UnitKind
 
 from .factories import MemberFactory, make_unit, make_user
@@ -83,8 +84,38 @@ def check_matrix(client_as, url, expected, *, method="get", data=None, **extra):
     got, responses = {}, {}
     for role in ROLES:
         client = client_as(role)
-        response = getattr(client, method)(url, data=data, **extra) if data is not None else getattr(client, method)(url, **extra)
+        response = (
+            getattr(client, method)(url, data=data, **extra)
+            if data is not None
+            else getattr(client, method)(url, **extra)
+        )
         got[role] = response.status_code
         responses[role] = response
     assert got == expected, f"{method.upper()} {url}: expected {expected}, got {got}"
     return responses
+
+
+@pytest.fixture
+def bearer_for(world):
+    """bearer_for("officer_c1") → {"HTTP_AUTHORIZATION": "Bearer <fresh key>"}."""
+
+    def make(role: str, *, days: int = 30) -> dict[str, str]:
+        _token, raw = token_create(user=world.users[role], name=f"test {role}", days=days)
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return make
+
+
+@pytest.fixture(params=["session", "bearer"])
+def api_client_as(request, world, client_as, bearer_for):
+    """Like `client_as`, authenticated either by the session or by a bearer token, so every
+    matrix runs once per way of authenticating."""
+    if request.param == "session":
+        return client_as
+
+    def make(role: str) -> Client:
+        if role == "anonymous":
+            return Client()
+        return Client(**bearer_for(role))
+
+    return make

@@ -20,7 +20,15 @@ from chibo.accounts.models import Grant, Role
 from chibo.org.models import CELL_KINDS, Unit
 
 from . import services
-from .models import Attendance, Meeting, MeetingKind, Presence, SectionContent, VoteSubject
+from .models import (
+    Attendance,
+    Meeting,
+    MeetingKind,
+    Presence,
+    RosterCategory,
+    SectionContent,
+    VoteSubject,
+)
 
 # Apps that keep parts of the minutes (follow-up: the review of earlier tasks) fill them in
 # before a demo meeting is finalised: callables (meeting, rng), registered in AppConfig.ready().
@@ -76,7 +84,8 @@ def load_meeting_history(province: Unit, *, today: datetime.date | None = None) 
                 if sloppy and rng.random() < 0.15:
                     continue  # no meeting that month
                 kind = MeetingKind.COMBINED if month.month % 3 == 0 else MeetingKind.REGULAR
-                _past_meeting(cell, month, kind, rng, sloppy=sloppy, unfinished=back == 1)
+                _past_meeting(cell, month, kind, rng, sloppy=sloppy, unfinished=back == 1,
+                              slipping=SLIPPING.get(cell.code, {}).get(back, {}))  # fmt: skip
                 made += 1
             upcoming = today + datetime.timedelta(days=rng.randint(2, 9))
             meeting = services.meeting_plan(unit=cell, by=None, kind=MeetingKind.REGULAR,
@@ -91,6 +100,20 @@ def load_meeting_history(province: Unit, *, today: datetime.date | None = None) 
 def _place(cell: Unit) -> str:
     return "Nhà văn hóa thôn" if cell.cell_type == "residential" else "Phòng họp cơ quan"
 
+
+# The featured village cell shows members slipping away (issue 4), by months back (1 = last
+# month, whose minutes stay open): the official members counted from the end of the roster
+# (0 = last) and how they are marked. The last one reaches QĐ 24's limit (3 months without
+# reason), the next is one month short, the third misses three meetings in a row with reason.
+SLIPPING: dict[str, dict[int, dict[int, str]]] = {
+    "DEMO-HB-02": {
+        2: {0: Presence.ABSENT_UNEXCUSED, 2: Presence.ABSENT_EXCUSED},
+        3: {2: Presence.ABSENT_EXCUSED},
+        4: {2: Presence.ABSENT_EXCUSED},
+        5: {0: Presence.ABSENT_UNEXCUSED, 1: Presence.ABSENT_UNEXCUSED},
+        8: {0: Presence.ABSENT_UNEXCUSED, 1: Presence.ABSENT_UNEXCUSED},
+    },
+}
 
 UPPER_ATTENDEES = [
     ("Ngô Văn Toàn", "Phó Bí thư Thường trực Đảng ủy xã"),
@@ -120,7 +143,8 @@ def _upper_attendee(meeting: Meeting, rng: random.Random, *, sloppy: bool) -> No
     Meeting.objects.filter(pk=meeting.pk).update(remarks=REMARKS)
 
 
-def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool) -> Meeting:
+def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool,
+                  slipping: dict[int, str]) -> Meeting:  # fmt: skip
     day = month + datetime.timedelta(days=rng.randint(2, 14))
     meeting = services.meeting_plan(
         unit=cell, by=None, kind=kind, date=day, start_time=datetime.time(19, 30),
@@ -139,6 +163,12 @@ def _past_meeting(cell, month, kind, rng, *, sloppy: bool, unfinished: bool) -> 
     lines = list(meeting.attendance.select_related("member"))
     absent_rate = 0.25 if sloppy else 0.06
     present = []
+    voters = [line for line in lines if line.category == RosterCategory.OFFICIAL]
+    for position, presence in slipping.items():
+        if position < len(voters) and voters[-1 - position].presence == Presence.UNMARKED:
+            line = voters[-1 - position]
+            line.presence = presence
+            line.reason = "Đi làm ăn xa" if presence == Presence.ABSENT_EXCUSED else ""
     for line in lines:
         if line.presence != Presence.UNMARKED:
             continue

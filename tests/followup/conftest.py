@@ -9,7 +9,6 @@ from chibo.followup.models import Task
 from chibo.meetings import checks, services
 
 from ..meetings.conftest import plan, record_complete
-from ..meetings.test_api import api_client_as  # noqa: F401 - the session/bearer client fixture
 
 OCTOBER = datetime.date(2026, 10, 5)
 NOVEMBER = datetime.date(2026, 11, 5)

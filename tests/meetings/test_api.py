@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from chibo.accounts.tokens import token_create
 from chibo.core.models import AuditEntry
 from chibo.meetings import services
 from chibo.meetings.models import (
@@ -49,21 +48,6 @@ def secretary_only(ok: int = 200, *, member_sees: bool = True) -> dict[str, int]
     """A write on a meeting of cell A: only its secretary; the others who see it get 403."""
     forbidden = {"officer_c1", "admin_p"} | ({"member_a"} if member_sees else set())
     return row({"secretary_a"}, ok, forbidden)
-
-
-@pytest.fixture(params=["session", "bearer"])
-def api_client_as(request, world, client_as):
-    """Like `client_as`, authenticated by the session or by a bearer token."""
-    if request.param == "session":
-        return client_as
-
-    def make(role: str) -> Client:
-        if role == "anonymous":
-            return Client()
-        _token, raw = token_create(user=world.users[role], name=f"test {role}", days=30)
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return make
 
 
 # --- building meetings through the services ---------------------------------------------------

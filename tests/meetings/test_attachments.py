@@ -11,11 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from chibo.accounts.tokens import token_create
 from chibo.core.models import AuditEntry
 from chibo.meetings import attachment_services, checks, services
 from chibo.meetings.models import AttachmentKind, MeetingAttachment
@@ -115,20 +113,6 @@ def refusal(action, language="en") -> str:
     with translation.override(language), pytest.raises(ValidationError) as refused:
         action()
     return " ".join(refused.value.messages)
-
-
-@pytest.fixture(params=["session", "bearer"])
-def api_client_as(request, world, client_as):
-    if request.param == "session":
-        return client_as
-
-    def make(role: str) -> Client:
-        if role == "anonymous":
-            return Client()
-        _token, raw = token_create(user=world.users[role], name=f"test {role}", days=30)
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return make
 
 
 # --- access matrix: pages ---------------------------------------------------------------------

@@ -16,11 +16,9 @@ import docx
 import pypdf
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chibo.accounts.tokens import token_create
 from chibo.meetings import exporting, services
 from chibo.meetings.models import MeetingKind, Presence
 from chibo.org.models import MemberStatus, Position
@@ -389,20 +387,6 @@ def test_without_the_pdf_engine_the_page_says_so_in_vietnamese(world, client_as,
 
 
 # --- downloads: API ------------------------------------------------------------------------------
-@pytest.fixture(params=["session", "bearer"])
-def api_client_as(request, world, client_as):
-    if request.param == "session":
-        return client_as
-
-    def make(role: str) -> Client:
-        if role == "anonymous":
-            return Client()
-        _token, raw = token_create(user=world.users[role], name=f"test {role}", days=30)
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return make
-
-
 @pytest.mark.parametrize("file", ["minutes.docx", "minutes.pdf", "resolution.docx",
                                   "resolution.pdf"])  # fmt: skip
 def test_api_export_matrix(world, api_client_as, finalised, recording, file):

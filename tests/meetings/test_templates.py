@@ -20,7 +20,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from chibo.accounts.tokens import token_create
 from chibo.core.models import AuditEntry
 from chibo.meetings import checks, exporting, services, template_selectors, template_services
 from chibo.meetings.models import (
@@ -67,20 +66,6 @@ C1_SEERS = dict(officer_c1=OK, admin_p=OK)
 MANAGERS = dict(officer_c1=OK, officer_c2=OK, admin_p=OK)
 # The list: the others are refused (403), not "not found".
 LIST = dict(member_a=FORBIDDEN, secretary_a=FORBIDDEN, secretary_b=FORBIDDEN) | MANAGERS
-
-
-@pytest.fixture(params=["session", "bearer"])
-def api_client_as(request, world, client_as):
-    if request.param == "session":
-        return client_as
-
-    def make(role: str) -> Client:
-        if role == "anonymous":
-            return Client()
-        _token, raw = token_create(user=world.users[role], name=f"test {role}", days=30)
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return make
 
 
 def check_each(client_as, make_url, expected, *, method="post", data=None, **extra):
