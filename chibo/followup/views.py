@@ -75,6 +75,10 @@ def cell_tasks(request, pk: int):
     cell = org_selectors.get_unit(scope, pk)
     if not cell.holds_members:
         raise Http404
+    if request.GET.get("part") == "completion":  # the cell page's panel (htmx)
+        return render(request, "followup/_completion.html", {
+            "unit": cell, "completion": selectors.completion_by_month(cell, months=6),
+        })  # fmt: skip
     form = TaskFilterForm(request.GET or None)
     state = form.cleaned_data["state"] if form.is_valid() else ""
     page = Paginator(selectors.cell_tasks(scope, cell, state=state), TASKS_PER_PAGE).get_page(

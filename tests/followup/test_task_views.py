@@ -2,6 +2,7 @@
 (htmx: saved, refused, conflict), reports from the task page, and constant query counts."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -239,3 +240,15 @@ def _reviewed(world, task):
     services.review_save(meeting=november, task=task, by=world.users["secretary_a"],
                          decision="done")  # fmt: skip
     return november
+
+
+def test_the_cell_page_loads_the_completion_per_month(world, client_as, task):
+    page = client_as("member_a").get(reverse("unit_detail", args=[world.a.pk])).content.decode()
+    panel = reverse("cell_tasks", args=[world.a.pk]) + "?part=completion"
+    assert panel in page
+    services.task_report(task=task, by=world.users["member_a"], note="Xong.", done=True)
+    client = client_as("member_a")
+    mid_november = datetime.datetime(2026, 11, 15, 3, 0, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=mid_november):
+        body = client.get(panel).content.decode()
+    assert "10/26" in body and "100%" in body and "06/26" in body  # six months, this one last
