@@ -30,6 +30,7 @@ from chibo.meetings.api import router as meetings_router
 from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.meetings.template_api import router as meeting_templates_router
 from chibo.org.api import router as org_router
+from chibo.rulebooks.api import router as rulebooks_router
 
 
 class BearerAuth(HttpBearer):
@@ -156,3 +157,4 @@ api.add_router("/", meeting_attachments_router)
 api.add_router("/", meeting_templates_router)
 api.add_router("/", tasks_router)
 api.add_router("/", members_at_risk_router)
+api.add_router("/", rulebooks_router)

@@ -27,3 +27,35 @@ def rulebook_for(unit: Unit, day: datetime.date) -> Rulebook:
         default=None,
     )
     return best or Rulebook(name="HD 42 (2025)", source="42-HD/BTCTW", valid_from=day)
+
+
+# The meeting rules an organisation board sets in a rulebook, in the order they are shown.
+FIGURES = (
+    "regular_deadline_day",
+    "thematic_per_quarter",
+    "min_minutes_regular",
+    "min_minutes_combined",
+    "document_lead_days",
+    "attendance_threshold",
+    "finalise_within_days",
+    "proposal_answer_days",
+)
+
+
+def rules_history(unit: Unit) -> list[Rulebook]:
+    """Every rulebook that applies or applied to the unit: shipped ones and those attached to
+    the unit or a unit above, newest first."""
+    ancestors = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    return list(
+        Rulebook.objects.filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors))
+        .select_related("unit")
+        .order_by("-valid_from", "-id")
+    )
+
+
+def figures_of(rulebook: Rulebook) -> list[tuple[str, str, int]]:
+    """(field, label, value) for each meeting rule of the rulebook."""
+    return [
+        (name, str(Rulebook._meta.get_field(name).verbose_name), getattr(rulebook, name))
+        for name in FIGURES
+    ]

@@ -1,0 +1,77 @@
+"""Writes to rulebooks: an organisation board issues a new version of the rules for its subtree.
+
+A rulebook is never edited in place, so a meeting checked (and later scored) under one keeps the
+figures it was judged by: a new version starts on a day not in the past, and the unit's version
+in force until then ends the day before.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chibo.core import audit
+from chibo.core.text import normalize
+from chibo.org.models import Unit
+
+from .models import Rulebook
+from .selectors import FIGURES
+
+# Sensible bounds for each figure, so a typing slip cannot make every meeting fail.
+BOUNDS = {
+    "regular_deadline_day": (1, 31),
+    "thematic_per_quarter": (0, 3),
+    "min_minutes_regular": (30, 240),
+    "min_minutes_combined": (30, 300),
+    "document_lead_days": (0, 15),
+    "attendance_threshold": (50, 100),
+    "finalise_within_days": (0, 30),
+    "proposal_answer_days": (1, 90),
+}
+
+
+@transaction.atomic
+def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: datetime.date,
+                   **figures: int) -> Rulebook:  # fmt: skip
+    """A new version of the rules for the unit's subtree, from `valid_from`."""
+    name, source = normalize(name), normalize(source)
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the rulebook a name.")]
+    if not source:
+        errors["source"] = [_("Name the document these rules come from.")]
+    if valid_from is None or valid_from < timezone.localdate():
+        errors["valid_from"] = [_("A new version starts today or later: past checks keep "
+                                  "the rules they were made under.")]  # fmt: skip
+    unknown = set(figures) - set(FIGURES)
+    if unknown:
+        raise ValueError(f"not a rulebook figure: {sorted(unknown)}")
+    for field, (low, high) in BOUNDS.items():
+        value = figures.get(field)
+        if value is None:
+            errors[field] = [_("Enter a number.")]
+        elif not low <= value <= high:
+            errors[field] = [_("Enter a number from %(low)s to %(high)s.")
+                             % {"low": low, "high": high}]  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    ended = []
+    for current in Rulebook.objects.select_for_update().filter(unit=unit).exclude(
+        valid_to__lt=valid_from
+    ):  # fmt: skip
+        if current.valid_from >= valid_from:
+            raise ValidationError({"valid_from": [
+                _("A version of this unit's rules already starts on %(day)s; start this one "
+                  "later.") % {"day": current.valid_from.strftime("%d/%m/%Y")}]})  # fmt: skip
+        current.valid_to = valid_from - datetime.timedelta(days=1)
+        current.save(update_fields=["valid_to"])
+        ended.append(current.pk)
+    rulebook = Rulebook.objects.create(unit=unit, name=name, source=source,
+                                       valid_from=valid_from, **figures)  # fmt: skip
+    audit.record(actor=by, action="rulebook.issue", obj=rulebook, unit_path=unit.path,
+                 changes={"valid_from": valid_from, "ended": ended, **figures})  # fmt: skip
+    return rulebook
