@@ -34,7 +34,7 @@ def notice_context(inspection: Inspection) -> dict[str, Any]:
     day = inspection.concluded_on or timezone.localdate()
     word = KIND_WORDS[inspection.kind]
     place = printing.locality([*ancestors, committee]) or ""
-    number = printing._t(inspection.notice_number)
+    number = printing.printable(inspection.notice_number)
     fixes = list(inspection.fixes.order_by("deadline", "id"))
     return {
         "draft": draft,
@@ -53,15 +53,15 @@ def notice_context(inspection: Inspection) -> dict[str, Any]:
             "intro": (
                 f"Thực hiện Chương trình {word} năm {inspection.year} của {committee.name}, "
                 f"đoàn {word} đã tiến hành {word} "
-                f"đối với {target.name} về {printing._t(inspection.subject)}, thời kỳ từ ngày "
+                f"đối với {target.name} về {printing.printable(inspection.subject)}, thời kỳ từ ngày "
                 f"{inspection.period_start:%d/%m/%Y} đến ngày {inspection.period_end:%d/%m/%Y}."
             ),
-            "team": printing._t(inspection.team),
-            "findings": printing._t(inspection.findings),
-            "conclusion": printing._t(inspection.conclusion),
+            "team": printing.printable(inspection.team),
+            "findings": printing.printable(inspection.findings),
+            "conclusion": printing.printable(inspection.conclusion),
             "fixes": [
                 {
-                    "what": printing._t(f.description).rstrip("."),
+                    "what": printing.printable(f.description).rstrip("."),
                     "deadline": f"{f.deadline:%d/%m/%Y}",
                 }
                 for f in fixes

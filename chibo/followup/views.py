@@ -21,6 +21,7 @@ from chibo.accounts import selectors as account_selectors
 from chibo.accounts import services as account_services
 from chibo.accounts.access import scope_for
 from chibo.accounts.models import Role
+from chibo.core.http import is_htmx
 from chibo.meetings import exporting as meeting_exporting
 from chibo.meetings import selectors as meeting_selectors
 from chibo.meetings.models import OPEN_STATUSES, MeetingStatus
@@ -48,9 +49,6 @@ from .models import TaskReview
 
 TASKS_PER_PAGE = 50
 
-
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -130,7 +128,7 @@ def meeting_task_reviews(request, pk: int):
     scope = scope_for(request.user)
     meeting = meeting_selectors.get_meeting(scope, pk)
     context = _review_context(scope, meeting)
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "followup/_review_panel.html", context)
     ancestors = [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit]
     return render(request, "followup/review_page.html", context | {"ancestors": ancestors})
@@ -164,13 +162,13 @@ def meeting_task_review_save(request, pk: int, task_pk: int):
             apply_service_errors(form, error)
         else:
             status, form = 200, None
-            if not _htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("The decision on the task is saved."))
                 return redirect(reverse("meeting_record", args=[meeting.pk]) + "#part-task-review")
     line.review = TaskReview.objects.filter(meeting=meeting, task=line.task).first()
     context = {"line": line, "meeting": meeting, "can_edit": True, "form": form,
                "conflict": conflict}  # fmt: skip
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "followup/_review_row.html", context, status=status)
     context = _review_context(scope, meeting) | {
         "ancestors": [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit],

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import scope_for
+from chibo.core.http import is_htmx
 
 from . import attachment_services, selectors
 from .models import AttachmentKind, MeetingAttachment
@@ -50,7 +51,7 @@ def attachments(request, pk: int):
     """GET: the list, for the meeting page (htmx); POST: attach a file (secretary)."""
     scope, meeting = _meeting(request, pk)
     if request.method == "GET":
-        if request.headers.get("HX-Request") != "true":
+        if not is_htmx(request):
             return _back(meeting)
         return render_list(request, scope, meeting)
     if not scope.can_plan_meetings(meeting.unit):

@@ -89,7 +89,7 @@ class DocumentMissing(LookupError):
 
 
 # --- small formatting helpers ----------------------------------------------------------------
-def _t(text: str | None) -> str:
+def printable(text: str | None) -> str:
     """A text as printed: control characters dropped, line breaks kept, no trailing space."""
     return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
@@ -164,7 +164,7 @@ def _counted(lines: list, empty: str = "không") -> str:
     if not lines:
         return empty
     names = [
-        line.member.full_name + (f" ({_t(line.reason)})" if _t(line.reason) else "")
+        line.member.full_name + (f" ({printable(line.reason)})" if printable(line.reason) else "")
         for line in lines
     ]
     return f"{len(lines)} đồng chí: " + "; ".join(names)
@@ -209,7 +209,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
     period = f"tháng {day.month} năm {day.year}"
     place = locality(ancestors) or meeting.place
 
-    topic = _t(meeting.topic)
+    topic = printable(meeting.topic)
     if not topic and meeting.topic_group:
         topic = str(meeting.get_topic_group_display())
     kind_title = KIND_TITLES.get(meeting.kind, "SINH HOẠT CHI BỘ")
@@ -229,30 +229,30 @@ def _context(meeting: Meeting) -> dict[str, Any]:
         kind = section.content
         if kind == SectionContent.ATTENDANCE:
             continue
-        text = _t(section.text)
+        text = printable(section.text)
         if section.pk == evaluation_id and parts:
-            text = "\n".join(filter(None, [text, _t(parts)]))
+            text = "\n".join(filter(None, [text, printable(parts)]))
         speeches = [
             {
                 "speaker": (sp.speaker.full_name if sp.speaker_id else _guest_name(sp.guest)),
-                "text": _t(sp.text),
+                "text": printable(sp.text),
             }
             for sp in section.speeches.all()
         ]
         speech_count += len(speeches)
         speakers |= {sp.speaker_id for sp in section.speeches.all() if sp.speaker_id}
-        conclusion = _t(section.conclusion)
+        conclusion = printable(section.conclusion)
         if kind == SectionContent.DISCUSSION and conclusion:
             target = evaluation if selectors.EVALUATION_WORD in fold(section.title) else directions
             target.append(conclusion)
         optional_and_empty = not section.required and not (text or speeches or conclusion)
         if kind == SectionContent.TEXT and optional_and_empty:
             continue
-        if kind == SectionContent.REMARKS and not section.required and not _t(meeting.remarks):
+        if kind == SectionContent.REMARKS and not section.required and not printable(meeting.remarks):
             continue
         printed.append({
             "number": len(printed) + 1,
-            "title": _t(section.title),
+            "title": printable(section.title),
             "kind": str(kind),
             "text": text,
             "speeches": speeches,
@@ -263,7 +263,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
     minutes_vote = _vote_text(votes["minutes"], None)
     assignments = [
         {
-            "what": _t(a.description),
+            "what": printable(a.description),
             "who": _assignees(a),
             "deadline": a.deadline.strftime("%d/%m/%Y") if a.deadline else "…",
         }
@@ -299,11 +299,11 @@ def _context(meeting: Meeting) -> dict[str, Any]:
     ]
     for warning in meeting.acknowledged_warnings or []:
         quality.append(
-            f"Hạn chế chi bộ đã ghi nhận: {_t(warning.get('message'))}"
-            + (f" ({_t(warning.get('reason'))})." if _t(warning.get("reason")) else "")
+            f"Hạn chế chi bộ đã ghi nhận: {printable(warning.get('message'))}"
+            + (f" ({printable(warning.get('reason'))})." if printable(warning.get("reason")) else "")
         )
 
-    number = _t(meeting.resolution_number)
+    number = printable(meeting.resolution_number)
     return {
         "draft": draft,
         "hash": "" if draft else meeting.content_hash,
@@ -318,7 +318,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
         "topic": topic,
         "meeting": {
             "cell_name": unit.name,
-            "place": _t(meeting.place),
+            "place": printable(meeting.place),
             "date": vn_date(day),
             "date_short": day.strftime("%d/%m/%Y"),
             "start": vn_time(meeting.actual_start or meeting.start_time),
@@ -341,11 +341,11 @@ def _context(meeting: Meeting) -> dict[str, Any]:
         "resolution": {
             "number": number,
             "number_line": f"Số {number}" if number else "Số       -NQ/CB",
-            "text": _t(meeting.resolution_text),
+            "text": printable(meeting.resolution_text),
             "vote": resolution_vote,
             "title": f"{kind_title[0]}{kind_title[1:].lower()} {period}",
             "evaluation": evaluation,
-            "directions": ([_t(meeting.resolution_text)] if _t(meeting.resolution_text) else [])
+            "directions": ([printable(meeting.resolution_text)] if printable(meeting.resolution_text) else [])
             + directions,
             "quality": quality,
             "behalf": behalf,
@@ -358,7 +358,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
             ],
         },
         "assignments": assignments,
-        "remarks": _t(meeting.remarks),
+        "remarks": printable(meeting.remarks),
         "minutes_vote": minutes_vote,
         "sign": {
             "left_title": "THƯ KÝ",
@@ -371,9 +371,9 @@ def _context(meeting: Meeting) -> dict[str, Any]:
                 "number": i,
                 "when": timezone.localtime(ad.created_at).strftime("%H:%M ngày %d/%m/%Y"),
                 "author": ad.author.display_name,
-                "part": _t(ad.part),
-                "text": _t(ad.text),
-                "reason": _t(ad.reason),
+                "part": printable(ad.part),
+                "text": printable(ad.text),
+                "reason": printable(ad.reason),
                 "hash": ad.content_hash,
             }
             for i, ad in enumerate(addenda, start=1)
@@ -393,7 +393,7 @@ def _assignees(assignment) -> str:
 def _guest_name(guest) -> str:
     if guest is None:
         return ""
-    return guest.name + (f", {_t(guest.position)}" if _t(guest.position) else "")
+    return guest.name + (f", {printable(guest.position)}" if printable(guest.position) else "")
 
 
 def _resolution_signer(chair, lines: list) -> tuple[str, str]:

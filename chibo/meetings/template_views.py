@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import scope_for
+from chibo.core.http import is_htmx
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import run_form
 
@@ -43,9 +44,6 @@ def _allow(condition: bool) -> None:
     if not condition:
         raise PermissionDenied
 
-
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _template(request, pk: int, *, edit: bool = False):
@@ -91,7 +89,7 @@ def _sections_context(template, *, can_edit: bool, bound=None, add_form=None, er
 
 def _sections_answer(request, template, *, section=None, status=200, **context):
     """htmx: the section list (with the refusal in place); otherwise back to the page."""
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "meetings/templates/_sections.html",
                       _sections_context(template, can_edit=True, **context), status=status)  # fmt: skip
     for message in context.get("errors") or []:
@@ -183,7 +181,7 @@ def section_add(request, pk: int):
         template=template, by=request.user, **d))  # fmt: skip
     if section is None:
         return _sections_answer(request, template, status=422, add_form=form)
-    if not _htmx(request):
+    if not is_htmx(request):
         messages.success(request, _("Section added."))
     return _sections_answer(request, template, section=section)
 
@@ -203,7 +201,7 @@ def section_edit(request, pk: int, section_pk: int):
         section=section, by=request.user, **d))  # fmt: skip
     if done is None:
         return _sections_answer(request, template, section=section, status=422, bound=form)
-    if not _htmx(request):
+    if not is_htmx(request):
         messages.success(request, _("Changes saved."))
     return _sections_answer(request, template, section=section)
 
@@ -230,7 +228,7 @@ def section_delete(request, pk: int, section_pk: int):
     except ValidationError as error:
         return _sections_answer(request, template, section=section, status=422,
                                 errors=error.messages)  # fmt: skip
-    if not _htmx(request):
+    if not is_htmx(request):
         messages.success(request, _("Section “%(title)s” deleted.") % {"title": section.title})
     return _sections_answer(request, template)
 

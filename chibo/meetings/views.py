@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import READ_ROLES, scope_for
+from chibo.core.http import is_htmx
 from chibo.core.text import normalize
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
@@ -79,9 +80,6 @@ def _allow(condition: bool) -> None:
     if not condition:
         raise PermissionDenied
 
-
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _cell(scope, pk: int):
@@ -684,7 +682,7 @@ def speech_add(request, pk: int, section_pk: int):
     speech = run_form(request, form, lambda d: services.speech_add(
         section=section, by=request.user, text=d["text"], **form.speaker_kwargs(roster, guests),
     ))  # fmt: skip
-    if not _htmx(request):
+    if not is_htmx(request):
         if speech is None:
             for message in [m for errors in form.errors.values() for m in errors]:
                 messages.error(request, message)
@@ -731,7 +729,7 @@ def speech_delete(request, pk: int, speech_pk: int):
         services.speech_delete(speech=speech, by=request.user)
     except ValidationError as error:
         return render(request, "meetings/_save_error.html", {"errors": error.messages}, status=422)
-    if _htmx(request):
+    if is_htmx(request):
         return HttpResponse("")
     return redirect(reverse("meeting_record", args=[meeting.pk]) + f"#section-{section_pk}")
 
@@ -747,7 +745,7 @@ def vote_record(request, pk: int, subject: str):
         meeting=meeting, by=request.user, subject=subject, **d,
     ))  # fmt: skip
     anchor = "part-resolution" if subject == VoteSubject.RESOLUTION else "part-approval"
-    if not _htmx(request) and vote is not None:
+    if not is_htmx(request) and vote is not None:
         return redirect(reverse("meeting_record", args=[meeting.pk]) + f"#{anchor}")
     summary = selectors.attendance_summary(selectors.roster(meeting))
     return render(request, "meetings/_vote_form.html", {
@@ -766,7 +764,7 @@ def assignment_add(request, pk: int):
         meeting=meeting, by=request.user, description=d["description"], assignees=form.members(),
         deadline=d["deadline"], to_committee=d["to_committee"],
     ))  # fmt: skip
-    if not _htmx(request):
+    if not is_htmx(request):
         if assignment is None:
             for message in [m for errors in form.errors.values() for m in errors]:
                 messages.error(request, message)
@@ -799,7 +797,7 @@ def assignment_show(request, pk: int, assignment_pk: int):
     """One task as stored (what "Cancel" puts back in place of the edit form)."""
     _scope, meeting = _recorder(request, pk)
     assignment = _assignment(meeting, assignment_pk)
-    if not _htmx(request):
+    if not is_htmx(request):
         return redirect(
             reverse("meeting_record", args=[meeting.pk]) + f"#assignment-{assignment.pk}"
         )
@@ -838,12 +836,12 @@ def assignment_edit(request, pk: int, assignment_pk: int):
                 apply_service_errors(form, error)
             else:
                 anchor = f"#assignment-{assignment.pk}"
-                if not _htmx(request):
+                if not is_htmx(request):
                     return redirect(reverse("meeting_record", args=[meeting.pk]) + anchor)
                 assignment = _assignment(meeting, assignment_pk)
                 return render(request, "meetings/_assignment.html",
                               {"a": assignment, "meeting": meeting})  # fmt: skip
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "meetings/_assignment_edit.html", {
             "a": assignment, "meeting": meeting, "form": form, "conflict": conflict,
         }, status=status)  # fmt: skip
@@ -867,7 +865,7 @@ def assignment_delete(request, pk: int, assignment_pk: int):
         services.assignment_delete(assignment=assignment, by=request.user)
     except ValidationError as error:
         return render(request, "meetings/_save_error.html", {"errors": error.messages}, status=422)
-    if _htmx(request):
+    if is_htmx(request):
         return HttpResponse("")
     return redirect(reverse("meeting_record", args=[meeting.pk]) + "#part-assignments")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chibo.accounts.access import scope_for
+from chibo.core.http import is_htmx
 from chibo.core.text import normalize
 
 from . import exporting, importing, selectors
@@ -78,7 +79,7 @@ def import_status(request, job_id):
         "errors": errors[:ERRORS_SHOWN],
         "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
     }
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "org/import_status_panel.html", context)
     return render(request, "org/import_status.html", context)
 

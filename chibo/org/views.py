@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from chibo.accounts.access import MANAGE_ROLES, READ_ROLES, scope_for
+from chibo.core.http import is_htmx
 
 from . import selectors, services
 from .forms import (
@@ -189,7 +190,7 @@ def member_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     template = (
-        "org/_member_results.html" if request.headers.get("HX-Request") else "org/member_list.html"
+        "org/_member_results.html" if is_htmx(request) else "org/member_list.html"
     )
     return render(request, template, {
         "form": form, "page": page, "unit": unit, "query": query.urlencode(),
