@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "chibo.rulebooks",
     "chibo.meetings",
     "chibo.followup",
+    "chibo.quality",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,8 @@ PLAN_MEETING_ROLES = {Role.SECRETARY}
 RECORD_MEETING_ROLES = {Role.SECRETARY, Role.CLERK}
 # The upper-level attendee writes remarks into the minutes of the cells assigned.
 REMARK_ROLES = {Role.ATTENDEE}
+# The upper level reviews a meeting's score: its attendees and the organisation board.
+REVIEW_SCORE_ROLES = {Role.ATTENDEE, Role.OFFICER, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Scope:
 
     def can_remark(self, unit) -> bool:
         return self.covers(unit.path, REMARK_ROLES)
+
+    def can_review_score(self, unit) -> bool:
+        return self.covers(unit.path, REVIEW_SCORE_ROLES)
 
     def can_manage_unit(self, unit) -> bool:
         return self.covers(unit.path, MANAGE_ROLES)

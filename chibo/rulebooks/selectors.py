@@ -6,20 +6,30 @@ from django.db.models import Q
 
 from chibo.org.models import Unit
 
-from .models import Rulebook
+from .models import Rulebook, Scorecard
+
+
+def _ancestor_paths(unit: Unit) -> list[str]:
+    return [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+
+
+def usable_scorecards(unit: Unit):
+    """Scorecards a rulebook for `unit`'s subtree may use: shipped ones and those made for the
+    unit or a unit above it."""
+    return Scorecard.objects.filter(Q(unit__isnull=True) | Q(unit__path__in=_ancestor_paths(unit)))
 
 
 def rulebook_for(unit: Unit, day: datetime.date) -> Rulebook:
     """The rulebook in force for `unit` on `day`: the one attached deepest above the unit,
     then the newest. Falls back to an unsaved rulebook with the HD 42 figures."""
-    ancestors = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    ancestors = _ancestor_paths(unit)
     candidates = (
         Rulebook.objects.filter(
             Q(unit__isnull=True) | Q(unit__path__in=ancestors),
             valid_from__lte=day,
         )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .select_related("unit")
+        .select_related("unit", "scorecard")
     )
     best = max(
         candidates,
@@ -45,7 +55,7 @@ FIGURES = (
 def rules_history(unit: Unit) -> list[Rulebook]:
     """Every rulebook that applies or applied to the unit: shipped ones and those attached to
     the unit or a unit above, newest first."""
-    ancestors = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    ancestors = _ancestor_paths(unit)
     return list(
         Rulebook.objects.filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors))
         .select_related("unit")

@@ -18,8 +18,10 @@ from chibo.core import audit
 from chibo.core.text import normalize
 from chibo.org.models import Unit
 
-from .models import Rulebook
-from .selectors import FIGURES
+from .models import Rulebook, Scorecard
+from .selectors import FIGURES, rulebook_for, usable_scorecards
+
+SAME_CARD = object()  # rulebook_issue's default: keep the scorecard of the rules in force
 
 # Sensible bounds for each figure, so a typing slip cannot make every meeting fail.
 BOUNDS = {
@@ -36,8 +38,9 @@ BOUNDS = {
 
 @transaction.atomic
 def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: datetime.date,
-                   **figures: int) -> Rulebook:  # fmt: skip
-    """A new version of the rules for the unit's subtree, from `valid_from`."""
+                   scorecard: Scorecard | None | object = SAME_CARD, **figures: int) -> Rulebook:  # fmt: skip
+    """A new version of the rules for the unit's subtree, from `valid_from`. The scorecard
+    carries over from the rules in force unless another (or none) is given."""
     name, source = normalize(name), normalize(source)
     errors: dict[str, list[str]] = {}
     if not name:
@@ -57,6 +60,11 @@ def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: dateti
         elif not low <= value <= high:
             errors[field] = [_("Enter a number from %(low)s to %(high)s.")
                              % {"low": low, "high": high}]  # fmt: skip
+    if scorecard is SAME_CARD:
+        scorecard = rulebook_for(unit, valid_from).scorecard
+    elif scorecard is not None and not usable_scorecards(unit).filter(pk=scorecard.pk).exists():
+        errors["scorecard"] = [_("Choose a scorecard shipped with chibo or made for this part "
+                                 "of the tree.")]  # fmt: skip
     if errors:
         raise ValidationError(errors)
     ended = []
@@ -71,7 +79,8 @@ def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: dateti
         current.save(update_fields=["valid_to"])
         ended.append(current.pk)
     rulebook = Rulebook.objects.create(unit=unit, name=name, source=source,
-                                       valid_from=valid_from, **figures)  # fmt: skip
+                                       valid_from=valid_from, scorecard=scorecard, **figures)  # fmt: skip
     audit.record(actor=by, action="rulebook.issue", obj=rulebook, unit_path=unit.path,
-                 changes={"valid_from": valid_from, "ended": ended, **figures})  # fmt: skip
+                 changes={"valid_from": valid_from, "ended": ended,
+                          "scorecard": scorecard.pk if scorecard else None, **figures})  # fmt: skip
     return rulebook
