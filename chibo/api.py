@@ -30,6 +30,7 @@ from chibo.meetings.api import router as meetings_router
 from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.meetings.template_api import router as meeting_templates_router
 from chibo.org.api import router as org_router
+from chibo.quality.api import router as quality_router
 from chibo.rulebooks.api import router as rulebooks_router
 
 
@@ -158,3 +159,4 @@ api.add_router("/", meeting_templates_router)
 api.add_router("/", tasks_router)
 api.add_router("/", members_at_risk_router)
 api.add_router("/", rulebooks_router)
+api.add_router("/", quality_router)

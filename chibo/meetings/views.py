@@ -30,6 +30,7 @@ from chibo.core.text import normalize
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
 from chibo.org.models import Member, TemporaryAttachment
+from chibo.quality.selectors import score_of
 
 from . import checks, export_views, selectors, services, signals
 from .forms import (
@@ -223,6 +224,7 @@ def _detail(request, scope, meeting, *, leave_form=None, addendum_form=None, sta
     }
     if meeting.status == MeetingStatus.FINALISED:
         context |= _minutes_context(meeting)
+        context["score"] = score_of(meeting)
         context["addenda"] = list(meeting.addenda.select_related("author"))
         context["addendum_form"] = (addendum_form or AddendumForm()) if can_plan else None
     else:

@@ -91,7 +91,7 @@ def _locked(score: MeetingScore, version: int | None) -> MeetingScore:
     locked = (MeetingScore.objects.select_for_update()
               .select_related("meeting__unit", "scorecard").get(pk=score.pk))  # fmt: skip
     if version is not None and locked.version != version:
-        raise EditConflict(current={"total": locked.total, "status": locked.status},
+        raise EditConflict(current={"total": str(locked.total), "status": locked.status},
                            version=locked.version)  # fmt: skip
     return locked
 

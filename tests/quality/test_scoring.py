@@ -69,7 +69,7 @@ def test_finalising_scores_every_computed_criterion(world, scored):
     # Hoa alone spoke: 1 of 3 present, not above half.
     speakers = lines[Measure.SPEAKERS_SHARE]
     assert speakers.points == 0 and speakers.value == pytest.approx(100 / 3)
-    assert speakers.evidence.startswith("1 ") and " 3 " in speakers.evidence
+    assert speakers.evidence == "1/3 đảng viên có mặt phát biểu (33,3%)."
     assert scored.total == 23
     assert scored.status == ScoreStatus.AWAITING and scored.grade == ""
     judged = scored.lines.filter(criterion__measure=Measure.JUDGED)
