@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "chibo.meetings",
     "chibo.followup",
     "chibo.quality",
+    "chibo.reports",
 ]
 
 MIDDLEWARE = [

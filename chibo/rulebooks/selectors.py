@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db.models import Q
 
@@ -31,12 +32,34 @@ def rulebook_for(unit: Unit, day: datetime.date) -> Rulebook:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .select_related("unit", "scorecard")
     )
+    return _best(candidates, day)
+
+
+def _best(candidates, day: datetime.date) -> Rulebook:
     best = max(
         candidates,
         key=lambda r: (len(r.unit.path) if r.unit else 0, r.valid_from, r.pk),
         default=None,
     )
     return best or Rulebook(name="HD 42 (2025)", source="42-HD/BTCTW", valid_from=day)
+
+
+def rulebook_resolver() -> Callable[[str, datetime.date], Rulebook]:
+    """`rulebook_for` for many units and days with one query: resolve(unit_path, day)."""
+    rulebooks = list(Rulebook.objects.select_related("unit", "scorecard"))
+    memo: dict[tuple[str, datetime.date], Rulebook] = {}
+
+    def resolve(path: str, day: datetime.date) -> Rulebook:
+        key = (path, day)
+        if key not in memo:
+            memo[key] = _best([
+                r for r in rulebooks
+                if (r.unit is None or path.startswith(r.unit.path)) and r.valid_from <= day
+                and (r.valid_to is None or r.valid_to >= day)
+            ], day)  # fmt: skip
+        return memo[key]
+
+    return resolve
 
 
 # The meeting rules an organisation board sets in a rulebook, in the order they are shown.
