@@ -31,6 +31,7 @@ from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.meetings.template_api import router as meeting_templates_router
 from chibo.org.api import router as org_router
 from chibo.quality.api import router as quality_router
+from chibo.reports.api import router as reports_router
 from chibo.rulebooks.api import router as rulebooks_router
 
 
@@ -160,3 +161,4 @@ api.add_router("/", tasks_router)
 api.add_router("/", members_at_risk_router)
 api.add_router("/", rulebooks_router)
 api.add_router("/", quality_router)
+api.add_router("/", reports_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("chibo.followup.urls")),
     path("", include("chibo.rulebooks.urls")),
     path("", include("chibo.quality.urls")),
+    path("", include("chibo.reports.urls")),
     path("", include("chibo.followup.risk_urls")),
     path("accounts/", include("chibo.accounts.urls")),
     path("accounts/", include("chibo.accounts.token_urls")),

@@ -62,9 +62,9 @@ class UnitCounts:
     probationary: int = 0
 
 
-def subtree_counts(units: list[Unit]) -> dict[int, UnitCounts]:
+def subtree_counts(units: list[Unit], *, members: bool = True) -> dict[int, UnitCounts]:
     """Counts of active cells and members under each unit (itself included), in two queries
-    whatever the number of units, provided they are at the same depth."""
+    whatever the number of units, provided they are at the same depth (one without members)."""
     result = {u.pk: UnitCounts() for u in units}
     if not units:
         return result
@@ -86,6 +86,8 @@ def subtree_counts(units: list[Unit]) -> dict[int, UnitCounts]:
     for row in cell_rows:
         if row["prefix"] in by_prefix:
             result[by_prefix[row["prefix"]]].cells = row["n"]
+    if not members:
+        return result
     member_rows = (
         Member.active.filter(cell__path__startswith=parent_prefix, cell__depth__gte=depth)
         .annotate(prefix=Substr("cell__path", 1, prefix_len))

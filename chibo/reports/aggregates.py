@@ -30,7 +30,7 @@ from chibo.meetings.models import (
     Presence,
     RosterCategory,
 )
-from chibo.org.models import Unit
+from chibo.org.models import CELL_KINDS, Unit
 from chibo.quality.models import ScoreStatus
 from chibo.rulebooks.selectors import rulebook_resolver
 
@@ -96,9 +96,13 @@ def _meetings(filters: Q) -> list[dict]:
     return rows
 
 
+def _figures_only(figures: dict) -> dict:
+    return {name: figures[name] for name in FIELDS}
+
+
 def cell_month_figures(filters: Q, months: Iterable[datetime.date]) -> dict:
-    """{(cell id, month): figures} for the cells' finalised meetings in `months` (whole
-    quarters, so a quarter's first thematic meeting is known)."""
+    """{(cell id, month): figures (and the cell's "_path")} for the cells' finalised meetings
+    in `months` (whole quarters, so a quarter's first thematic meeting is known)."""
     months = sorted(set(months))
     start, end = months[0], next_month(months[-1])
     resolve = rulebook_resolver()
@@ -106,7 +110,8 @@ def cell_month_figures(filters: Q, months: Iterable[datetime.date]) -> dict:
     thematic_seen: set[tuple[int, int, int]] = set()  # (cell, year, quarter)
     for m in _meetings(filters & Q(date__gte=start, date__lt=end)):
         month = month_of(m["date"])
-        figures = result.setdefault((m["unit_id"], month), _zero() | {"_flags": set()})
+        figures = result.setdefault((m["unit_id"], month),
+                                    _zero() | {"_flags": set(), "_path": m["unit__path"]})  # fmt: skip
         flags = figures["_flags"]
         rulebook = resolve(m["unit__path"], m["date"])
         figures["meetings"] += 1
@@ -140,10 +145,16 @@ def cell_month_figures(filters: Q, months: Iterable[datetime.date]) -> dict:
 
 
 # --- incremental ------------------------------------------------------------------------------
-def _ancestor_ids(cell: Unit) -> list[int]:
+def _ancestors(cell: Unit) -> list[Unit]:
+    """The cell and every unit above it, the province first."""
     step = Unit.steplen
     paths = [cell.path[:i] for i in range(step, len(cell.path) + 1, step)]
-    return list(Unit.objects.filter(path__in=paths).order_by("depth").values_list("id", flat=True))
+    return list(Unit.objects.filter(path__in=paths).order_by("depth").only("path", "depth", "kind"))
+
+
+def _row(unit: Unit, province_id: int, month: datetime.date, **figures) -> UnitMonth:
+    return UnitMonth(unit_id=unit.pk, province_id=province_id, month=month, path=unit.path,
+                     depth=unit.depth, is_cell=unit.kind in CELL_KINDS, **figures)  # fmt: skip
 
 
 @transaction.atomic
@@ -151,22 +162,20 @@ def refresh_cell(cell: Unit, day: datetime.date) -> None:
     """Bring the rows of `cell`'s quarter (the one holding `day`) and of every unit above it
     in line with the raw tables."""
     months = quarter_months(day)
-    fresh = cell_month_figures(Q(unit_id=cell.pk), months)
+    fresh = {key: _figures_only(f) for key, f in cell_month_figures(Q(unit_id=cell.pk), months).items()}
     stored = {row.month: row.figures()
               for row in UnitMonth.objects.filter(unit_id=cell.pk, month__in=months)}  # fmt: skip
-    units: list[int] = []
+    units: list[Unit] = []
     for month in months:
         new = fresh.get((cell.pk, month), _zero())
         old = stored.get(month, _zero())
         delta = {name: new[name] - old[name] for name in FIELDS if new[name] != old[name]}
         if not delta:
             continue
-        units = units or _ancestor_ids(cell)  # the province first: its path is the shortest
-        UnitMonth.objects.bulk_create(
-            [UnitMonth(unit_id=u, province_id=units[0], month=month) for u in units],
-            ignore_conflicts=True,
-        )
-        UnitMonth.objects.filter(unit_id__in=units, month=month).update(
+        units = units or _ancestors(cell)
+        UnitMonth.objects.bulk_create([_row(u, units[0].pk, month) for u in units],
+                                      ignore_conflicts=True)  # fmt: skip
+        UnitMonth.objects.filter(unit_id__in=[u.pk for u in units], month=month).update(
             **{name: F(name) + value for name, value in delta.items()}
         )
 
@@ -194,8 +203,7 @@ def rebuild(province: Unit | None = None, *, batch: int = 5000) -> int:
     units = Unit.objects.all() if province is None else Unit.objects.filter(path__startswith=province.path)
     rows = UnitMonth.objects.all() if province is None else UnitMonth.objects.filter(province=province)
     rows.delete()
-    by_path = dict(units.values_list("path", "id"))
-    path_by_id = {i: p for p, i in by_path.items()}
+    by_path = {u.path: u for u in units.only("path", "depth", "kind")}
     step = Unit.steplen
     scope = Q() if province is None else Q(unit__path__startswith=province.path)
     dates = Meeting.objects.filter(scope, status=MeetingStatus.FINALISED).order_by("date")
@@ -205,16 +213,15 @@ def rebuild(province: Unit | None = None, *, batch: int = 5000) -> int:
     written = 0
     for months in _quarters(first, last):
         totals: dict[tuple[int, datetime.date], dict] = defaultdict(_zero)
-        for (cell_id, month), figures in cell_month_figures(scope, months).items():
-            path = path_by_id[cell_id]
+        for (_cell_id, month), figures in cell_month_figures(scope, months).items():
+            path = figures.pop("_path")
             for i in range(step, len(path) + 1, step):
-                target = totals[(by_path[path[:i]], month)]
+                target = totals[(path[:i], month)]
                 for name in FIELDS:
                     target[name] += figures[name]
         pending = []
-        for (unit_id, month), figures in totals.items():
-            province_id = by_path[path_by_id[unit_id][:step]]
-            pending.append(UnitMonth(unit_id=unit_id, province_id=province_id, month=month, **figures))
+        for (path, month), figures in totals.items():
+            pending.append(_row(by_path[path], by_path[path[:step]].pk, month, **figures))
         for i in range(0, len(pending), batch):
             UnitMonth.objects.bulk_create(pending[i:i + batch])
         written += len(pending)

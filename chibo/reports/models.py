@@ -26,6 +26,11 @@ class UnitMonth(models.Model):
     unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
     province = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # the first day of the month
+    # Copied from the unit so a dashboard filters a subtree without a join (rebuild after
+    # moving units in the tree).
+    path = models.CharField(max_length=255)
+    depth = models.PositiveSmallIntegerField()
+    is_cell = models.BooleanField(default=False)
     meetings = models.IntegerField(default=0)  # finalised, preparatory meetings left out
     thematic_meetings = models.IntegerField(default=0)
     cells_met = models.IntegerField(default=0)  # held a regular (or combined) meeting
@@ -46,7 +51,7 @@ class UnitMonth(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="one_row_per_unit_month")]
-        indexes = [models.Index(fields=["province", "month"])]
+        indexes = [models.Index(fields=["path", "month"]), models.Index(fields=["month", "path"])]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%m/%Y}"

@@ -100,7 +100,7 @@ def test_first_thematic_meeting_of_the_quarter_counts_once(world):
 
 def test_rebuild_of_one_province_leaves_others(world, october):
     other = UnitMonth.objects.create(unit=world.d, province=world.d, month=datetime.date(2020, 1, 1),
-                                     meetings=7)  # fmt: skip
+                                     path=world.d.path, depth=world.d.depth, meetings=7)  # fmt: skip
     aggregates.rebuild(world.p)
     other.refresh_from_db()
     assert other.meetings == 7  # a row of another province (here: faked) is not touched

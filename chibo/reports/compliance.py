@@ -1,0 +1,134 @@
+"""Cells needing attention under a unit for a period, newest problem first: no regular meeting
+by the deadline day, no thematic meeting in a quarter that has ended, a meeting under the
+attendance threshold, minutes not finalised within the deadline, no upper-level attendee in the
+period. Read from the cells' `UnitMonth` rows and the open meetings — five queries whatever the
+number of cells."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chibo.meetings.models import OPEN_STATUSES, Meeting
+from chibo.org.models import CELL_KINDS, Unit
+from chibo.rulebooks.selectors import rulebook_resolver
+
+from .models import UnitMonth
+from .periods import Period, add_months, quarter_start
+
+KINDS = {
+    "late": gettext_lazy("No regular meeting by the deadline"),
+    "thematic": gettext_lazy("No thematic meeting in the quarter"),
+    "attendance": gettext_lazy("Attendance under the threshold"),
+    "unfinalised": gettext_lazy("Minutes not finalised in time"),
+    "no_upper": gettext_lazy("No upper-level attendee"),
+}
+LIMIT = 300  # rows shown; the counts cover every problem
+
+
+@dataclass(frozen=True)
+class Problem:
+    cell: Unit
+    kind: str
+    day: datetime.date
+    detail: str
+    meeting_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(KINDS[self.kind])
+
+
+@dataclass
+class Compliance:
+    problems: list[Problem]
+    counts: Counter
+    cells: int
+    cells_with_problems: int
+
+    @property
+    def shown(self) -> list[Problem]:
+        return self.problems[:LIMIT]
+
+
+def _day(d: datetime.date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def compliance(unit: Unit, period: Period, *, today: datetime.date, kind: str = "") -> Compliance:
+    cells = {c.pk: c for c in Unit.objects.filter(path__startswith=unit.path, kind__in=CELL_KINDS,
+                                                   is_active=True).only("name", "path", "code")}  # fmt: skip
+    months = [m for m in period.month_list if m <= today]
+    resolve = rulebook_resolver()
+    problems: list[Problem] = []
+    if months:
+        first_quarter = quarter_start(months[0])
+        rows = {(r.unit_id, r.month): r for r in UnitMonth.objects.filter(
+            path__startswith=unit.path, is_cell=True, month__gte=first_quarter, month__lte=months[-1])}  # fmt: skip
+        for cell in cells.values():
+            problems += _cell_problems(cell, months, rows, resolve, today)
+    problems += _unfinalised(unit, cells, period, today, resolve)
+    counts = Counter(p.kind for p in problems)
+    with_problems = len({p.cell.pk for p in problems})
+    if kind in KINDS:
+        problems = [p for p in problems if p.kind == kind]
+    problems.sort(key=lambda p: (p.day, p.cell.name), reverse=True)
+    return Compliance(problems, counts, len(cells), with_problems)
+
+
+def _cell_problems(cell, months, rows, resolve, today) -> list[Problem]:
+    found = []
+    upper = False
+    for month in months:
+        row = rows.get((cell.pk, month))
+        rulebook = resolve(cell.path, month)
+        deadline = month.replace(day=min(rulebook.regular_deadline_day,
+                                         calendar.monthrange(month.year, month.month)[1]))  # fmt: skip
+        if deadline < today and not (row and row.cells_met_on_time):
+            detail = (_("Met after day %(day)s.") if row and row.cells_met
+                      else _("No regular meeting finalised for the month (deadline: day %(day)s)."))  # fmt: skip
+            found.append(Problem(cell, "late", deadline, detail % {"day": rulebook.regular_deadline_day}))
+        if row and row.cells_low_attendance:
+            found.append(Problem(cell, "attendance", _month_end(month), _(
+                "A regular meeting of %(month)s had under %(threshold)s%% of members present.")
+                % {"month": month.strftime("%m/%Y"), "threshold": rulebook.attendance_threshold}))  # fmt: skip
+        upper = upper or bool(row and row.cells_upper_attended)
+        quarter_end = _month_end(add_months(quarter_start(month), 2))
+        if month.month % 3 == 0 and quarter_end < today:
+            quarter = [add_months(quarter_start(month), i) for i in range(3)]
+            if not any(rows.get((cell.pk, m)) and rows[(cell.pk, m)].cells_thematic_first for m in quarter):
+                found.append(Problem(cell, "thematic", quarter_end, _(
+                    "No thematic meeting finalised in quarter %(q)s/%(year)s.")
+                    % {"q": (month.month - 1) // 3 + 1, "year": month.year}))  # fmt: skip
+    if not upper and _month_end(months[-1]) < today:
+        found.append(Problem(cell, "no_upper", _month_end(months[-1]),
+                             _("No upper-level attendee at any meeting of the period.")))  # fmt: skip
+    return found
+
+
+def _unfinalised(unit, cells, period, today, resolve) -> list[Problem]:
+    open_meetings = Meeting.objects.filter(
+        unit__path__startswith=unit.path, status__in=OPEN_STATUSES,
+        date__gte=period.start, date__lt=min(period.after, today),
+    ).exclude(kind="preparatory").values("id", "unit_id", "date", "status")  # fmt: skip
+    found = []
+    for m in open_meetings:
+        cell = cells.get(m["unit_id"])
+        if cell is None:
+            continue
+        allowed = resolve(cell.path, m["date"]).finalise_within_days
+        due = m["date"] + datetime.timedelta(days=allowed)
+        if due < today:
+            found.append(Problem(cell, "unfinalised", due, _(
+                "The meeting of %(day)s is still not finalised (due by %(due)s).")
+                % {"day": _day(m["date"]), "due": _day(due)}, m["id"]))  # fmt: skip
+    return found

@@ -1,0 +1,89 @@
+"""A unit's dashboard for a period, its Excel export and its periodic report. Thin: parse the
+period, read the dashboard selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from chibo.accounts.access import scope_for
+from chibo.org import selectors as org_selectors
+
+from . import charts, compliance, selectors
+from .periods import parse_period
+
+SORTS = {
+    "name": lambda f: 0, "on_time": lambda f: f.on_time_share, "thematic": lambda f: f.thematic_share,
+    "attendance": lambda f: f.attendance, "score": lambda f: f.average_score,
+    "tasks": lambda f: f.task_completion, "cells": lambda f: f.cells,
+}  # fmt: skip
+
+
+def sorted_children(children, key: str):
+    """Children by a column, the lowest first (those needing attention on top); no figure last."""
+    if key not in SORTS or key == "name":
+        return children
+    measure = SORTS[key]
+    return sorted(children, key=lambda c: (measure(c[1]) is None, measure(c[1]) or 0))
+
+
+def trend_chart(board) -> str:
+    labels = [f"{p.month:%m/%y}" for p in board.trend]
+    return charts.trend_svg(labels, [
+        charts.Series(_("Cells meeting on time (%)"), [p.figures.on_time_share for p in board.trend],
+                      "#c8102e", "bar"),
+        charts.Series(_("Attendance (%)"), [p.figures.attendance for p in board.trend], "#2f6fb0", "line"),
+        charts.Series(_("Average score"), [p.figures.average_score for p in board.trend], "#1e7b34",
+                      "dashed"),
+    ], title=_("Last 12 months"))  # fmt: skip
+
+
+def _board(request, pk: int):
+    scope = scope_for(request.user)
+    unit = selectors.get_dashboard_unit(scope, pk)
+    today = timezone.localdate()
+    try:
+        period, error = parse_period(request.GET.get("p"), today=today), None
+    except ValueError as problem:
+        period, error = parse_period(None, today=today), str(problem)
+    return scope, unit, period, error
+
+
+@login_required
+@require_GET
+def unit_dashboard(request, pk: int):
+    scope, unit, period, error = _board(request, pk)
+    board = selectors.dashboard(unit, period)
+    sort = request.GET.get("sort", "name")
+    return render(request, "reports/dashboard.html", {
+        "unit": unit, "board": board, "period": period, "error": error, "sort": sort,
+        "children": sorted_children(board.children, sort), "chart": trend_chart(board),
+        "period_kinds": [(k, period.as_kind(k)) for k in ("month", "quarter", "year")],
+        "previous": period.shifted(-1), "next": period.shifted(1),
+        "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+        "sorts": [("name", _("Unit")), ("cells", _("Cells")), ("on_time", _("On time")),
+                  ("thematic", _("Thematic")), ("attendance", _("Attendance")),
+                  ("score", _("Average score")), ("tasks", _("Tasks done"))],
+    }, status=422 if error else 200)  # fmt: skip
+
+
+
+
+@login_required
+@require_GET
+def unit_compliance(request, pk: int):
+    scope, unit, period, error = _board(request, pk)
+    kind = request.GET.get("kind", "")
+    found = compliance.compliance(unit, period, today=timezone.localdate(), kind=kind)
+    return render(request, "reports/compliance.html", {
+        "unit": unit, "period": period, "error": error, "found": found, "kind": kind,
+        "kind_counts": [(code, label, found.counts.get(code, 0))
+                        for code, label in compliance.KINDS.items()],
+        "previous": period.shifted(-1), "next": period.shifted(1),
+        "period_kinds": [(k, period.as_kind(k)) for k in ("month", "quarter", "year")],
+        "limit": compliance.LIMIT,
+        "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+    }, status=422 if error else 200)  # fmt: skip
