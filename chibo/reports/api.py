@@ -15,7 +15,7 @@ from chibo.accounts.access import scope_for
 from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
 
 from . import compliance as compliance_checks
-from . import selectors
+from . import exporting, selectors
 from .periods import parse_period
 
 router = Router(tags=["oversight"])
@@ -116,3 +116,39 @@ def compliance(request: HttpRequest, unit_id: int, period: str | None = None, ki
         "problems": [{"cell": p.cell, "kind": p.kind, "label": p.label, "day": p.day,
                       "detail": p.detail, "meeting_id": p.meeting_id} for p in found.shown],
     }  # fmt: skip
+
+
+# --- files -------------------------------------------------------------------------------------
+def _file_responses(ext: str) -> dict:
+    content = {exporting.CONTENT_TYPES[ext]: {"schema": {"type": "string", "format": "binary"}}}
+    return {"responses": {200: {"description": "The file.", "content": content}}}
+
+
+def _export(request: HttpRequest, unit_id: int, period: str | None, ext: str):
+    unit = selectors.get_dashboard_unit(scope_for(request.auth), unit_id)
+    chosen, today = _period(period), timezone.localdate()
+    return exporting.attachment(selectors.dashboard(unit, chosen),
+                                compliance_checks.compliance(unit, chosen, today=today), ext,
+                                today=today)  # fmt: skip
+
+
+@router.get("/units/{unit_id}/dashboard.xlsx", response={403: ErrorOut, 404: ErrorOut,
+                                                         422: ValidationErrorOut},
+            summary="A unit's meeting-quality figures for a period as an Excel workbook",
+            openapi_extra=_file_responses("xlsx"))  # fmt: skip
+def dashboard_xlsx(request: HttpRequest, unit_id: int, period: str | None = None):
+    """Sheets: the unit's figures (and its cells needing attention), its children, its 12-month
+    trend, its lowest-scoring cells. Shares are numbers (33.3 = 33.3 %); a figure that does not
+    exist is an empty cell."""
+    return _export(request, unit_id, period, "xlsx")
+
+
+@router.get("/units/{unit_id}/report.docx", response={403: ErrorOut, 404: ErrorOut,
+                                                      422: ValidationErrorOut},
+            summary="The periodic report on a unit's meeting quality to the standing committee "
+                    "(Word, party format)",
+            openapi_extra=_file_responses("docx"))  # fmt: skip
+def report_docx(request: HttpRequest, unit_id: int, period: str | None = None):
+    """In the party document format (HD 36-HD/VPTW), in Vietnamese; section V is left for the
+    officer to write."""
+    return _export(request, unit_id, period, "docx")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from chibo.accounts.access import scope_for
 from chibo.org import selectors as org_selectors
 
-from . import charts, compliance, selectors
+from . import charts, compliance, exporting, selectors
 from .periods import parse_period
 
 SORTS = {
@@ -30,10 +30,13 @@ def sorted_children(children, key: str):
     return sorted(children, key=lambda c: (measure(c[1]) is None, measure(c[1]) or 0))
 
 
-def trend_chart(board) -> str:
+def trend_chart(board, today) -> str:
+    """The current month is not over: its on-time share is left out rather than drawn low."""
     labels = [f"{p.month:%m/%y}" for p in board.trend]
+    this_month = today.replace(day=1)
     return charts.trend_svg(labels, [
-        charts.Series(_("Cells meeting on time (%)"), [p.figures.on_time_share for p in board.trend],
+        charts.Series(_("Cells meeting on time (%)"),
+                      [None if p.month >= this_month else p.figures.on_time_share for p in board.trend],
                       "#c8102e", "bar"),
         charts.Series(_("Attendance (%)"), [p.figures.attendance for p in board.trend], "#2f6fb0", "line"),
         charts.Series(_("Average score"), [p.figures.average_score for p in board.trend], "#1e7b34",
@@ -60,12 +63,12 @@ def unit_dashboard(request, pk: int):
     sort = request.GET.get("sort", "name")
     return render(request, "reports/dashboard.html", {
         "unit": unit, "board": board, "period": period, "error": error, "sort": sort,
-        "children": sorted_children(board.children, sort), "chart": trend_chart(board),
+        "children": sorted_children(board.children, sort), "chart": trend_chart(board, timezone.localdate()),
         "period_kinds": [(k, period.as_kind(k)) for k in ("month", "quarter", "year")],
         "previous": period.shifted(-1), "next": period.shifted(1),
         "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
         "sorts": [("name", _("Unit")), ("cells", _("Cells")), ("on_time", _("On time")),
-                  ("thematic", _("Thematic")), ("attendance", _("Attendance")),
+                  ("thematic", _("Thematic")), ("attendance", _("Attendance at meetings")),
                   ("score", _("Average score")), ("tasks", _("Tasks done"))],
     }, status=422 if error else 200)  # fmt: skip
 
@@ -87,3 +90,26 @@ def unit_compliance(request, pk: int):
         "limit": compliance.LIMIT,
         "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
     }, status=422 if error else 200)  # fmt: skip
+
+
+def _export(request, pk: int, ext: str):
+    """The board's file as a download, or the dashboard page with the error (422) for a period
+    that cannot be read."""
+    _scope, unit, period, error = _board(request, pk)
+    if error:
+        return unit_dashboard(request, pk)
+    today = timezone.localdate()
+    return exporting.attachment(selectors.dashboard(unit, period),
+                                compliance.compliance(unit, period, today=today), ext, today=today)  # fmt: skip
+
+
+@login_required
+@require_GET
+def unit_dashboard_xlsx(request, pk: int):
+    return _export(request, pk, "xlsx")
+
+
+@login_required
+@require_GET
+def unit_report_docx(request, pk: int):
+    return _export(request, pk, "docx")

@@ -35,8 +35,9 @@ def unit_rules(request, pk: int):
     if can_issue:
         initial = {name: value for name, _label, value in selectors.figures_of(in_force)}
         initial |= {"name": f"{in_force.name} — {unit.name}", "source": in_force.source,
-                    "valid_from": today}  # fmt: skip
-        form = RulebookForm(request.POST or None, initial=initial)
+                    "valid_from": today, "scorecard": in_force.scorecard_id}  # fmt: skip
+        form = RulebookForm(request.POST or None, initial=initial,
+                            scorecards=selectors.usable_scorecards(unit))  # fmt: skip
         issued = run_form(request, form, lambda d: services.rulebook_issue(
             unit=unit, by=request.user, **d))  # fmt: skip
         if issued:

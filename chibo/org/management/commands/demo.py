@@ -10,6 +10,8 @@ from chibo.followup.demo import load_inspections, load_proposals
 from chibo.meetings.demo import load_meeting_history
 from chibo.org import demo
 from chibo.org.models import Unit
+from chibo.quality.demo import score_demo_meetings
+from chibo.reports.history import generate_history, has_history
 
 ROLE_LABELS = {
     "admin": "Quản trị",
@@ -64,6 +66,7 @@ class Command(BaseCommand):
             made = load_meeting_history(result.province)
             load_proposals(result.province)
             load_inspections(result.province)
+            score_demo_meetings(result.province)
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
@@ -74,9 +77,17 @@ class Command(BaseCommand):
                 result = demo.generate_province(scale=fraction, progress=self._progress)
             except ValueError as exc:
                 raise CommandError(f"Không tạo được tỉnh mẫu: {exc}") from exc
-            if result.created:
+            history = 0
+            if not has_history(result.province):
+                history = generate_history(result.province, progress=self._history_progress)
+            if history:
+                self.stdout.write(f"  {_number(history)} buổi sinh hoạt của 5 năm qua.")
+            if result.created or history:
                 self.stdout.write(f"  Tổng thời gian: {time.perf_counter() - started:.1f} giây")
         self._report(result, meetings_made=made)
+
+    def _history_progress(self, year: str, seconds: float) -> None:
+        self.stdout.write(f"  Lịch sử sinh hoạt năm {year}: {seconds:.1f} giây (cộng dồn)")
 
     def _progress(self, label: str, seconds: float) -> None:
         self.stdout.write(f"  {label}: {seconds:.1f} giây")

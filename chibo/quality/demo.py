@@ -1,0 +1,59 @@
+"""The small demo's scores: the judged criteria of its finalised meetings scored by each cell's
+secretary (assigned by the secretary), a few reviewed by the organisation board — through the
+services, so every point has its author and reason. The last finalised meeting of each cell is
+left awaiting its scorer, as it would be in real life."""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+from chibo.accounts.models import Grant, Role
+from chibo.org.models import Unit
+from chibo.rulebooks.models import Measure
+
+from . import services
+from .models import MeetingScore, ScoreStatus
+
+REASONS = [
+    "Nội dung sát tình hình thôn, thảo luận sôi nổi.",
+    "Đảng viên phát biểu còn ít, kết luận chưa cụ thể.",
+    "Chuẩn bị chu đáo, điều hành chặt chẽ.",
+    "Còn nặng về thông báo tình hình, ít bàn giải pháp.",
+]
+
+
+def score_demo_meetings(province: Unit) -> int:
+    """Judge the awaiting scores of the province's meetings (but each cell's latest). Returns
+    how many were completed. Idempotent: completed scores are left alone."""
+    officer = (Grant.objects.current().filter(role=Role.OFFICER, unit__path__startswith=province.path)
+               .select_related("user").order_by("unit__depth", "id").first())  # fmt: skip
+    done = 0
+    awaiting = (MeetingScore.objects.filter(province=province, status=ScoreStatus.AWAITING)
+                .select_related("meeting__unit").order_by("unit_id", "-meeting__date"))  # fmt: skip
+    latest_seen: set[int] = set()
+    for score in awaiting:
+        if score.unit_id not in latest_seen:
+            latest_seen.add(score.unit_id)
+            continue
+        secretary = (Grant.objects.current().filter(role=Role.SECRETARY, unit_id=score.unit_id)
+                     .select_related("user").first())  # fmt: skip
+        if secretary is None:
+            continue
+        rng = random.Random(zlib.crc32(f"{score.meeting_id}".encode()))
+        score = services.score_assign(score=score, scorer=secretary.user, by=secretary.user)
+        lines = score.lines.filter(criterion__measure=Measure.JUDGED).select_related("criterion")
+        judgements = {
+            line.criterion_id: (round(float(line.criterion.points) * rng.uniform(0.55, 1.0)),
+                                rng.choice(REASONS))
+            for line in lines
+        }  # fmt: skip
+        score = services.score_judge(score=score, by=secretary.user, judgements=judgements)
+        if officer is not None and rng.random() < 0.15:
+            line = lines.first()
+            services.score_adjust(score=score, by=officer.user, criterion_id=line.criterion_id,
+                                  points=max(0, float(line.criterion.points) * 0.5),
+                                  reason="Ban Tổ chức xem lại biên bản: chất lượng thảo luận "
+                                         "chưa đạt mức tự chấm.")  # fmt: skip
+        done += 1
+    return done
