@@ -9,12 +9,15 @@ figure is of the unit's own subtree, so an officer never sees a sibling committe
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Sum
+from django.db.models import F, FloatField, Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from chibo.accounts.access import READ_ROLES, Scope
 from chibo.followup.models import Proposal, ProposalStatus
@@ -122,7 +125,20 @@ def _add(target: dict, row: dict) -> None:
         target[name] = target.get(name, 0) + row[name]
 
 
-def dashboard(unit: Unit, period: Period) -> Dashboard:
+# A month counts towards "met on time" once its usual deadline day has passed.
+USUAL_DEADLINE_DAY = 15
+
+
+def _elapsed(month: datetime.date, today: datetime.date) -> bool:
+    return month < today.replace(day=1) or (month == today.replace(day=1)
+                                             and today.day > USUAL_DEADLINE_DAY)  # fmt: skip
+
+
+def dashboard(unit: Unit, period: Period, *, today: datetime.date | None = None) -> Dashboard:
+    """`today` decides which months of the period are over enough to count in the shares of
+    cells meeting on time (a year in progress is not judged on its future months)."""
+    today = today or timezone.localdate()
+    months = sum(1 for m in period.month_list if _elapsed(m, today))
     children = list(Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1,
                                         is_active=True).order_by("name_folded", "code"))  # fmt: skip
     counts = org_selectors.subtree_counts(children, members=False) if children else {}
@@ -155,9 +171,9 @@ def dashboard(unit: Unit, period: Period) -> Dashboard:
                 _add(by_child[unit_id], row)
             if in_thematic:
                 child_thematic[unit_id] += row["cells_thematic_first"]
-    figures = Figures(own_cells, period.months, quarters, own, own_thematic)
+    figures = Figures(own_cells, months, quarters, own, own_thematic)
     side_by_side = [
-        (child, Figures(counts[child.pk].cells, period.months, quarters, by_child.get(child.pk, {}),
+        (child, Figures(counts[child.pk].cells, months, quarters, by_child.get(child.pk, {}),
                         child_thematic.get(child.pk, 0)))
         for child in children
     ]  # fmt: skip
@@ -165,7 +181,8 @@ def dashboard(unit: Unit, period: Period) -> Dashboard:
     for i in range(TREND_MONTHS):
         month = add_months(trend_start, i)
         row = trend_rows.get(month, {})
-        trend.append(TrendPoint(month, Figures(own_cells, 1, 1, {k: row.get(k, 0) for k in FIELDS},
+        trend.append(TrendPoint(month, Figures(own_cells, int(_elapsed(month, today)), 1,
+                                               {k: row.get(k, 0) for k in FIELDS},
                                                row.get("cells_thematic_first", 0))))  # fmt: skip
     return Dashboard(unit, period, figures, side_by_side, trend, _lowest(unit, period),
                      _open_proposals(unit))  # fmt: skip
@@ -177,7 +194,7 @@ def _lowest(unit: Unit, period: Period) -> list[tuple[Unit, float, int]]:
                                  month__gte=period.start, month__lte=period.end, scored__gt=0)
         .values("unit_id")
         .annotate(total=Sum("score_sum"), scored=Sum("scored"))
-        .annotate(average=F("total") / F("scored"))
+        .annotate(average=Cast("total", FloatField()) / F("scored"))
         .order_by("average", "unit_id")[:LOWEST]
     )  # fmt: skip
     names = Unit.objects.in_bulk([r["unit_id"] for r in rows])

@@ -30,13 +30,10 @@ def sorted_children(children, key: str):
     return sorted(children, key=lambda c: (measure(c[1]) is None, measure(c[1]) or 0))
 
 
-def trend_chart(board, today) -> str:
-    """The current month is not over: its on-time share is left out rather than drawn low."""
+def trend_chart(board) -> str:
     labels = [f"{p.month:%m/%y}" for p in board.trend]
-    this_month = today.replace(day=1)
     return charts.trend_svg(labels, [
-        charts.Series(_("Cells meeting on time (%)"),
-                      [None if p.month >= this_month else p.figures.on_time_share for p in board.trend],
+        charts.Series(_("Cells meeting on time (%)"), [p.figures.on_time_share for p in board.trend],
                       "#c8102e", "bar"),
         charts.Series(_("Attendance (%)"), [p.figures.attendance for p in board.trend], "#2f6fb0", "line"),
         charts.Series(_("Average score"), [p.figures.average_score for p in board.trend], "#1e7b34",
@@ -63,7 +60,7 @@ def unit_dashboard(request, pk: int):
     sort = request.GET.get("sort", "name")
     return render(request, "reports/dashboard.html", {
         "unit": unit, "board": board, "period": period, "error": error, "sort": sort,
-        "children": sorted_children(board.children, sort), "chart": trend_chart(board, timezone.localdate()),
+        "children": sorted_children(board.children, sort), "chart": trend_chart(board),
         "period_kinds": [(k, period.as_kind(k)) for k in ("month", "quarter", "year")],
         "previous": period.shifted(-1), "next": period.shifted(1),
         "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],

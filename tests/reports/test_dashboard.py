@@ -7,12 +7,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from chibo.followup.models import ReviewDecision, Task
 from chibo.followup.services import review_save
 from chibo.meetings import services as meetings
 from chibo.meetings.models import Guest, Meeting, MeetingKind, Presence
-from chibo.reports import aggregates, charts
+from chibo.reports import aggregates, charts, selectors
 from tests.api.conftest import API, count_queries
 from tests.conftest import check_matrix
 from tests.meetings.test_api import row
@@ -88,9 +89,11 @@ def test_figures_checked_by_hand(world, api_client_as, two_months):
     assert children["C1"]["cells"] == 2 and children["C1"]["on_time_share"] == 50.0
     assert children["C2"]["cells"] == 1 and children["C2"]["on_time_share"] == 0.0
     assert children["C2"]["met_share"] == 100.0
-    # The quarter: 3 cells × 3 months; A met on time in October and November.
+    # The quarter: 3 cells × the months whose deadline day has passed (December's only after
+    # the 15th); A met on time in October and November.
+    months = sum(selectors._elapsed(datetime.date(2026, m, 1), timezone.localdate()) for m in (10, 11, 12))
     quarter = client.get(f"{API}/units/{world.p.pk}/dashboard?period=2026-Q4").json()["figures"]
-    assert quarter["meetings"] == 3 and quarter["on_time_share"] == round(2 * 100 / 9, 1)
+    assert quarter["meetings"] == 3 and quarter["on_time_share"] == round(2 * 100 / (3 * months), 1)
     assert quarter["attendance"] == round(6 * 100 / 7, 1)  # 3/3 + 2/3 + 1/1
     trend = client.get(f"{API}/units/{world.c1.pk}/dashboard?period=2026-11").json()["trend"]
     assert [p["month"] for p in trend][-2:] == ["2026-10-01", "2026-11-01"]
@@ -168,3 +171,11 @@ def test_a_thematic_meeting_counts_in_the_coverage(world, api_client_as):
     aggregates.rebuild()
     f = api_client_as("admin_p").get(f"{API}/units/{world.p.pk}/dashboard?period=2026-09").json()["figures"]
     assert f["thematic_share"] == round(100 / 3, 1)  # 1 of 3 cells so far this quarter
+
+
+def test_only_months_whose_deadline_passed_count():
+    may = datetime.date(2026, 5, 1)
+    assert selectors._elapsed(may, datetime.date(2026, 6, 1))
+    assert not selectors._elapsed(may, datetime.date(2026, 5, 15))
+    assert selectors._elapsed(may, datetime.date(2026, 5, 16))
+    assert not selectors._elapsed(may, datetime.date(2026, 4, 30))
