@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from chibo.org.forms import BootstrapMixin
@@ -33,7 +34,16 @@ class RulesDateForm(forms.Form):
     date = forms.DateField(required=False)
 
 
-class ScorecardForm(BootstrapMixin, forms.Form):
+class _CapitalLabels:
+    """Labels borrowed from the models' lower-case field names start with a capital."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
+
+
+class ScorecardForm(_CapitalLabels, BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("name"), max_length=200)
     source = forms.CharField(label=_("source document"), max_length=255)
     grades = forms.CharField(
@@ -43,7 +53,7 @@ class ScorecardForm(BootstrapMixin, forms.Form):
     )  # fmt: skip
 
 
-class CriterionForm(BootstrapMixin, forms.Form):
+class CriterionForm(_CapitalLabels, BootstrapMixin, forms.Form):
     group = forms.CharField(label=_("group"), max_length=120, required=False)
     title = forms.CharField(label=_("criterion"), max_length=300, required=False)
     points = forms.DecimalField(label=_("points"), max_digits=5, decimal_places=1, required=False,

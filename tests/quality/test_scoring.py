@@ -277,3 +277,57 @@ def test_a_score_keeps_the_card_it_was_given_under(world, scored):
                 by=world.users["secretary_a"], decision=ReviewDecision.DONE, note="Xong")
     later = finalise(world, Meeting.objects.get(pk=later.pk))
     assert later.score.scorecard.name == NGHE_AN and later.score.rulebook == rulebook
+
+
+def test_every_other_computed_measure(world, scored):
+    """Each measure read from a meeting changed in memory (the finalised row is never edited)."""
+    meeting = scored.meeting
+    rulebook = rulebook_for(meeting.unit, meeting.date)
+
+    def value(measure, **changes):
+        for name, v in changes.items():
+            setattr(meeting, name, v)
+        return measures.measure(measure, measures.MeetingFacts(meeting, rulebook)).value
+
+    assert value(Measure.DURATION_MINUTES) == 120.0
+    assert value(Measure.DURATION_MET, actual_end=datetime.time(15, 29)) == 0.0  # 89 minutes
+    assert value(Measure.DURATION_MET, kind=MeetingKind.COMBINED, actual_end=datetime.time(15, 59)) == 0.0
+    assert value(Measure.DURATION_MET, actual_end=datetime.time(16, 0)) == 1.0  # 120 ≥ 120
+    meeting.kind = MeetingKind.REGULAR
+    assert value(Measure.STARTED_ON_TIME, actual_start=datetime.time(14, 5)) == 1.0
+    assert value(Measure.STARTED_ON_TIME, actual_start=datetime.time(14, 6)) == 0.0
+    assert value(Measure.HELD_BY_DEADLINE, date=datetime.date(2026, 10, 15)) == 1.0
+    assert value(Measure.HELD_BY_DEADLINE, date=datetime.date(2026, 10, 16)) == 0.0
+    assert value(Measure.HELD_BY_DEADLINE, kind=MeetingKind.THEMATIC) == 1.0  # no deadline day
+    meeting.kind, meeting.date = MeetingKind.REGULAR, OCTOBER
+    announced = timezone.make_aware(datetime.datetime(2026, 10, 4, 20, 0))
+    assert value(Measure.ANNOUNCEMENT_LEAD_DAYS, announced_at=announced) == 1.0
+    assert value(Measure.ANNOUNCED_IN_TIME) == 1.0
+    assert value(Measure.ANNOUNCED_IN_TIME, announced_at=timezone.make_aware(
+        datetime.datetime(2026, 10, 5, 7, 0))) == 0.0  # fmt: skip
+    assert value(Measure.ANNOUNCED_IN_TIME, announced_at=None) == 0.0
+    assert value(Measure.ATTENDANCE_RATE) == 100.0
+    assert value(Measure.UNEXCUSED_ABSENCES) == 0.0
+    assert value(Measure.UPPER_ATTENDEE_PRESENT) == 0.0
+    meeting.guests.create(name="Bùi Quang Vinh", is_upper_attendee=True)
+    meeting.guests.create(name="Khách mời", is_upper_attendee=False)
+    assert value(Measure.UPPER_ATTENDEE_PRESENT) == 1.0
+    assert value(Measure.PREPARATORY_HELD) == 0.0
+    Meeting.objects.create(unit=world.a, province=world.p, kind=MeetingKind.PREPARATORY,
+                           date=datetime.date(2026, 10, 1), start_time=datetime.time(8, 0),
+                           place="Văn phòng", prepares=meeting)  # fmt: skip
+    assert value(Measure.PREPARATORY_HELD) == 1.0
+
+
+def test_attendance_counts_exempted_and_away_members_out(world, scored):
+    meeting = scored.meeting
+    rulebook = rulebook_for(meeting.unit, meeting.date)
+    lines = list(meeting.attendance.all())
+    facts = measures.MeetingFacts(meeting, rulebook)
+    facts.lines = lines
+    lines[0].presence = Presence.EXEMPT_ABSENT
+    lines[1].presence = U
+    facts.expected = [a for a in lines if a.presence != Presence.EXEMPT_ABSENT]
+    assert measures.measure(Measure.ATTENDANCE_RATE, facts).value == 50.0  # 1 of 2 expected
+    assert measures.measure(Measure.UNEXCUSED_ABSENCES, facts).value == 1.0
+    assert measures.measure(Measure.ATTENDANCE_RATE_STRICT, facts).value == 0.0
