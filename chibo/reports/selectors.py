@@ -147,7 +147,7 @@ def dashboard(unit: Unit, period: Period, *, today: datetime.date | None = None)
     trend_start = add_months(period.end, 1 - TREND_MONTHS)
     window_start = min(period.start, thematic_start, trend_start)
     rows = (
-        UnitMonth.objects.filter(path__startswith=unit.path, depth__lte=unit.depth + 1,
+        UnitMonth.objects.filter(unit_id__in=[unit.pk, *(c.pk for c in children)],
                                  month__gte=window_start, month__lte=period.end)
         .values("unit_id", "month", *FIELDS)
     )  # fmt: skip
