@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chibo.accounts.access import scope_for
@@ -17,7 +17,7 @@ from chibo.accounts.models import Grant, User
 from chibo.core import audit
 from chibo.core.text import normalize_paragraphs
 from chibo.meetings.models import Meeting, MeetingKind
-from chibo.meetings.services import EditConflict
+from chibo.meetings.services import MINUTES_LANGUAGE, EditConflict
 from chibo.org.models import Unit
 from chibo.rulebooks.selectors import rulebook_for
 
@@ -73,7 +73,8 @@ def score_compute(*, meeting: Meeting) -> MeetingScore | None:
         if criterion.is_judged:
             lines.append(CriterionScore(score=score, criterion=criterion))
             continue
-        measured = measures.measure(criterion.measure, facts)
+        with translation.override(MINUTES_LANGUAGE):  # stored evidence: the minutes' language
+            measured = measures.measure(criterion.measure, facts)
         lines.append(CriterionScore(
             score=score, criterion=criterion, value=measured.value, evidence=measured.evidence[:500],
             points=_decimal(criterion.points_for(measured.value)), at=now,

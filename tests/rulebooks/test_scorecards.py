@@ -167,3 +167,22 @@ def test_the_rules_page_chooses_the_card(world, client_as, copy):
     response = client_as("officer_c1").post(reverse("unit_rules", args=[world.c1.pk]),
                                             data | {"scorecard": other.pk, "valid_from": (today + datetime.timedelta(days=1)).isoformat()})  # fmt: skip
     assert response.status_code == 422
+
+
+def test_the_rules_api_chooses_the_card(world, api_client_as, copy):
+    client = api_client_as("officer_c1")
+    day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    body = {"name": "Quy định xã", "source": "QĐ xã", "valid_from": day, "figures": figures(),
+            "scorecard_id": copy.pk}  # fmt: skip
+    response = client.post(f"{API}/units/{world.c1.pk}/rulebooks", body, **JSON)
+    assert response.status_code == 201 and response.json()["scorecard_id"] == copy.pk
+    other = scorecards.scorecard_copy(card=copy, unit=world.c2, by=world.users["officer_c2"])
+    later = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+    refused = client.post(f"{API}/units/{world.c1.pk}/rulebooks",
+                          body | {"valid_from": later, "scorecard_id": other.pk}, **JSON)  # fmt: skip
+    assert refused.status_code == 422 and "scorecard_id" in refused.json()["errors"]
+    none = client.post(f"{API}/units/{world.c1.pk}/rulebooks",
+                       body | {"valid_from": later, "scorecard_id": 0}, **JSON)  # fmt: skip
+    assert none.status_code == 201 and none.json()["scorecard_id"] is None
+    rules = client.get(f"{API}/units/{world.a.pk}/rules?date={later}").json()
+    assert rules["in_force"]["scorecard_id"] is None
