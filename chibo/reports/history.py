@@ -135,7 +135,7 @@ def _write_year(province, cells, months, start, resolve, attendance: bool) -> in
             for plan in _plans(cell, month, (month - start).days / 365.25):
                 meetings.append(Meeting(
                     unit_id=cell.unit_id, province_id=province.pk, kind=plan["kind"],
-                    status=MeetingStatus.FINALISED, date=plan["day"], start_time=datetime.time(19, 30),
+                    status=MeetingStatus.RECORDING, date=plan["day"], start_time=datetime.time(19, 30),
                     place=cell.place, announced_at=_at(plan["day"] - datetime.timedelta(plan["lead"]), 8),
                     actual_start=datetime.time(19, 30 + plan["late"]),
                     actual_end=(datetime.datetime(2000, 1, 1, 19, 30)
@@ -180,6 +180,10 @@ def _write_year(province, cells, months, start, resolve, attendance: bool) -> in
                 "presence, reason, late, sort_key, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 lines[i:i + 20000],
             )  # fmt: skip
+    # Finalised last: PostgreSQL's trigger refuses rows added to finalised minutes.
+    ids = [m.pk for m in meetings]
+    for i in range(0, len(ids), 5000):
+        Meeting.objects.filter(pk__in=ids[i:i + 5000]).update(status=MeetingStatus.FINALISED)
     return len(meetings)
 
 

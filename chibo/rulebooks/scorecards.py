@@ -154,7 +154,7 @@ def _criterion(i: int, row: dict, errors: dict) -> Criterion | None:
 def scorecard_save(*, card: Scorecard, by, name: str, source: str, grades, criteria: list[dict]
                    ) -> Scorecard:  # fmt: skip
     """Replace the card's name, grades and criteria (all or nothing)."""
-    card = Scorecard.objects.select_for_update().select_related("unit").get(pk=card.pk)
+    card = Scorecard.objects.select_for_update(of=("self",)).select_related("unit").get(pk=card.pk)
     if card.unit_id is None or not scope_for(by).can_manage_unit(card.unit):
         raise PermissionDenied
     if is_locked(card):

@@ -8,8 +8,24 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = os.environ.get("CHIBO_SCREENSHOTS")  # a folder to keep screenshots in, if set
 
 
+# What the migrations ship and the pages need; in the order they can be written back.
+SHIPPED = ("rulebooks.Scorecard", "rulebooks.Criterion", "rulebooks.Rulebook",
+           "meetings.MinutesTemplate", "meetings.TemplateSection")  # fmt: skip
+
+
 @pytest.fixture(scope="session")
-def browser():
+def shipped_data(django_db_setup, django_db_blocker) -> str:
+    """The shipped rows as JSON, read before the browser starts."""
+    from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        objects = [o for label in SHIPPED for o in apps.get_model(label).objects.order_by("pk")]
+        return serializers.serialize("json", objects)
+
+
+@pytest.fixture(scope="session")
+def browser(shipped_data):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
     # are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -26,8 +42,19 @@ def browser():
 
 
 @pytest.fixture
-def open_page(browser, live_server, transactional_db):
-    """open_page(username, width) → a Playwright page logged in through the login form."""
+def open_page(browser, live_server, transactional_db, shipped_data):
+    """open_page(username, width) → a Playwright page logged in through the login form. The
+    live server needs a transactional database, emptied after each test; what the migrations
+    ship (minutes templates, rulebooks, scorecards) is written back first. (Django's serialized
+    rollback cannot do it here: Playwright's event loop gives the test another connection
+    object than the one the contents were serialized on.)"""
+    from django.core import serializers
+
+    from chibo.meetings.models import MinutesTemplate
+
+    if not MinutesTemplate.objects.exists():
+        for obj in serializers.deserialize("json", shipped_data):
+            obj.save()
     contexts = []
 
     def make(username: str | None, *, width: int = 390, height: int = 844):
