@@ -87,6 +87,7 @@ def has_history(province: Unit) -> bool:
     return Rulebook.objects.filter(unit=province, name=PROVINCE_RULES).exists()
 
 
+@transaction.atomic  # all or nothing: the province's rules are also the "already done" mark
 def generate_history(province: Unit, *, years: int = 5, attendance: bool = True,
                      progress: Callable[[str, float], None] | None = None) -> int:  # fmt: skip
     """Write `years` of finalised meetings for every active cell of the province, ending the
@@ -103,8 +104,7 @@ def generate_history(province: Unit, *, years: int = 5, attendance: bool = True,
     clock = timezone.now()
     for year_start in range(0, 12 * years, 12):
         months = [add_months(start, year_start + i) for i in range(12)]
-        with transaction.atomic():
-            made += _write_year(province, cells, months, start, resolve, attendance)
+        made += _write_year(province, cells, months, start, resolve, attendance)
         if progress:
             progress(f"{months[0]:%Y}", (timezone.now() - clock).total_seconds())
     aggregates.rebuild(province)
