@@ -44,6 +44,7 @@ class RulebookIn(Schema):
     name: str
     source: str
     valid_from: datetime.date
+    valid_to: datetime.date | None = Field(None, description="Empty: until a later version.")
     figures: dict[str, int] = Field(description="Every one of: " + ", ".join(FIGURES))
     scorecard_id: int | None = Field(None, description="Empty: keep the card of the rules in "
                                      "force; 0: no scorecard.")
@@ -85,7 +86,8 @@ def rulebook_issue(request: HttpRequest, unit_id: int, data: RulebookIn):
                                                       "made for this part of the tree.")]})  # fmt: skip
         figures["scorecard"] = card
     rulebook = services.rulebook_issue(unit=unit, by=request.auth, name=data.name,
-                                       source=data.source, valid_from=data.valid_from, **figures)  # fmt: skip
+                                       source=data.source, valid_from=data.valid_from,
+                                       valid_to=data.valid_to, **figures)  # fmt: skip
     return Status(201, _out(rulebook))
 
 

@@ -24,8 +24,10 @@ class RulebookForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Rulebook
-        fields = ["name", "source", "valid_from", *FIGURES]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        fields = ["name", "source", "valid_from", "valid_to", *FIGURES]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "valid_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"valid_to": _("Leave empty: until a later version replaces it.")}
         error_messages = {name: {"required": _("Enter a number."), "invalid": _("Enter a number.")}
                           for name in FIGURES}  # fmt: skip
 

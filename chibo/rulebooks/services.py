@@ -38,8 +38,10 @@ BOUNDS = {
 
 @transaction.atomic
 def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: datetime.date,
+                   valid_to: datetime.date | None = None,
                    scorecard: Scorecard | None | object = SAME_CARD, **figures: int) -> Rulebook:  # fmt: skip
-    """A new version of the rules for the unit's subtree, from `valid_from`. The scorecard
+    """A new version of the rules for the unit's subtree, from `valid_from` (until `valid_to`,
+    or until a later version; after its end the rules above apply again). The scorecard
     carries over from the rules in force unless another (or none) is given."""
     name, source = normalize(name), normalize(source)
     errors: dict[str, list[str]] = {}
@@ -50,6 +52,8 @@ def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: dateti
     if valid_from is None or valid_from < timezone.localdate():
         errors["valid_from"] = [_("A new version starts today or later: past checks keep "
                                   "the rules they were made under.")]  # fmt: skip
+    if valid_to is not None and valid_from is not None and valid_to < valid_from:
+        errors["valid_to"] = [_("The rules cannot end before they start.")]
     unknown = set(figures) - set(FIGURES)
     if unknown:
         raise ValueError(f"not a rulebook figure: {sorted(unknown)}")
@@ -79,8 +83,9 @@ def rulebook_issue(*, unit: Unit, by, name: str, source: str, valid_from: dateti
         current.save(update_fields=["valid_to"])
         ended.append(current.pk)
     rulebook = Rulebook.objects.create(unit=unit, name=name, source=source,
-                                       valid_from=valid_from, scorecard=scorecard, **figures)  # fmt: skip
+                                       valid_from=valid_from, valid_to=valid_to,
+                                       scorecard=scorecard, **figures)  # fmt: skip
     audit.record(actor=by, action="rulebook.issue", obj=rulebook, unit_path=unit.path,
-                 changes={"valid_from": valid_from, "ended": ended,
+                 changes={"valid_from": valid_from, "valid_to": valid_to, "ended": ended,
                           "scorecard": scorecard.pk if scorecard else None, **figures})  # fmt: skip
     return rulebook

@@ -186,3 +186,20 @@ def test_the_rules_api_chooses_the_card(world, api_client_as, copy):
     assert none.status_code == 201 and none.json()["scorecard_id"] is None
     rules = client.get(f"{API}/units/{world.a.pk}/rules?date={later}").json()
     assert rules["in_force"]["scorecard_id"] is None
+
+
+def test_a_version_with_an_end_gives_way_to_the_rules_above(world):
+    from chibo.rulebooks import selectors
+
+    start = timezone.localdate() + datetime.timedelta(days=1)
+    end = start + datetime.timedelta(days=30)
+    services.rulebook_issue(unit=world.c1, by=world.users["officer_c1"], name="Thí điểm",
+                            source="QĐ xã", valid_from=start, valid_to=end,
+                            **figures(regular_deadline_day=10))  # fmt: skip
+    assert selectors.rulebook_for(world.a, end).regular_deadline_day == 10
+    after = selectors.rulebook_for(world.a, end + datetime.timedelta(days=1))
+    assert after.unit is None and after.regular_deadline_day == 15
+    with pytest.raises(ValidationError) as error:
+        services.rulebook_issue(unit=world.c2, by=world.users["officer_c2"], name="Sai",
+                                source="QĐ", valid_from=end, valid_to=start, **figures())  # fmt: skip
+    assert "valid_to" in error.value.message_dict
