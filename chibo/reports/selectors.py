@@ -188,6 +188,23 @@ def dashboard(unit: Unit, period: Period, *, today: datetime.date | None = None)
                      _open_proposals(unit))  # fmt: skip
 
 
+# The columns the children can be sorted by (the name: the order they come in).
+SORTS = {
+    "on_time": lambda f: f.on_time_share, "thematic": lambda f: f.thematic_share,
+    "attendance": lambda f: f.attendance, "score": lambda f: f.average_score,
+    "tasks": lambda f: f.task_completion, "cells": lambda f: f.cells,
+}  # fmt: skip
+
+
+def sorted_children(children: list[tuple[Unit, Figures]], key: str) -> list[tuple[Unit, Figures]]:
+    """Children by a column, the lowest first (those needing attention on top), those without
+    a figure last; any other key keeps them by name."""
+    measure = SORTS.get(key)
+    if measure is None:
+        return children
+    return sorted(children, key=lambda c: (measure(c[1]) is None, measure(c[1]) or 0))
+
+
 def _lowest(unit: Unit, period: Period) -> list[tuple[Unit, float, int]]:
     rows = list(
         UnitMonth.objects.filter(path__startswith=unit.path, is_cell=True,

@@ -15,20 +15,6 @@ from chibo.org import selectors as org_selectors
 from . import charts, compliance, exporting, selectors
 from .periods import parse_period
 
-SORTS = {
-    "name": lambda f: 0, "on_time": lambda f: f.on_time_share, "thematic": lambda f: f.thematic_share,
-    "attendance": lambda f: f.attendance, "score": lambda f: f.average_score,
-    "tasks": lambda f: f.task_completion, "cells": lambda f: f.cells,
-}  # fmt: skip
-
-
-def sorted_children(children, key: str):
-    """Children by a column, the lowest first (those needing attention on top); no figure last."""
-    if key not in SORTS or key == "name":
-        return children
-    measure = SORTS[key]
-    return sorted(children, key=lambda c: (measure(c[1]) is None, measure(c[1]) or 0))
-
 
 def trend_chart(board) -> str:
     labels = [f"{p.month:%m/%y}" for p in board.trend]
@@ -60,7 +46,7 @@ def unit_dashboard(request, pk: int):
     sort = request.GET.get("sort", "name")
     return render(request, "reports/dashboard.html", {
         "unit": unit, "board": board, "period": period, "error": error, "sort": sort,
-        "children": sorted_children(board.children, sort), "chart": trend_chart(board),
+        "children": selectors.sorted_children(board.children, sort), "chart": trend_chart(board),
         "period_kinds": [(k, period.as_kind(k)) for k in ("month", "quarter", "year")],
         "previous": period.shifted(-1), "next": period.shifted(1),
         "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],

@@ -179,3 +179,18 @@ def test_only_months_whose_deadline_passed_count():
     assert not selectors._elapsed(may, datetime.date(2026, 5, 15))
     assert selectors._elapsed(may, datetime.date(2026, 5, 16))
     assert not selectors._elapsed(may, datetime.date(2026, 4, 30))
+
+
+def test_children_sort_by_a_column_the_lowest_first(world, client_as, two_months):
+    url = reverse("unit_dashboard", args=[world.p.pk]) + "?p=2026-11&sort="
+    names = ("Đảng ủy xã Hòa Bình", "Đảng ủy phường Đông Hà")
+
+    def order(sort):
+        html = client_as("admin_p").get(url + sort).content.decode()
+        table = html[html.index('id="children"'):html.index("</table>", html.index('id="children"'))]
+        return sorted(names, key=lambda name: table.index(f">{name}<"))
+
+    assert order("on_time") == ["Đảng ủy phường Đông Hà", "Đảng ủy xã Hòa Bình"]  # 0% then 50%
+    assert order("attendance") == ["Đảng ủy xã Hòa Bình", "Đảng ủy phường Đông Hà"]  # 67%, 100%
+    assert order("name") == ["Đảng ủy phường Đông Hà", "Đảng ủy xã Hòa Bình"]  # Vietnamese order
+    assert order("nonsense") == order("name")
