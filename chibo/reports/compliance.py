@@ -10,8 +10,8 @@ import calendar
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chibo.meetings.models import OPEN_STATUSES, Meeting
@@ -31,17 +31,46 @@ KINDS = {
 LIMIT = 300  # rows shown; the counts cover every problem
 
 
+class _Row(NamedTuple):
+    """The counts of a cell's month the checks read."""
+
+    cells_met: int
+    cells_met_on_time: int
+    cells_low_attendance: int
+    cells_upper_attended: int
+    cells_thematic_first: int
+
+
+# What each problem says, filled in only for the problems shown (a province's year has tens of
+# thousands).
+MESSAGES = {
+    "met_late": gettext_lazy("Met after day %(day)s."),
+    "not_met": gettext_lazy("No regular meeting finalised for the month (deadline: day %(day)s)."),
+    "attendance": gettext_lazy(
+        "A regular meeting of %(month)s had under %(threshold)s%% of members present."),
+    "thematic": gettext_lazy("No thematic meeting finalised in quarter %(q)s/%(year)s."),
+    "no_upper": gettext_lazy("No upper-level attendee at any meeting of the period."),
+    "unfinalised": gettext_lazy("The meeting of %(day)s is still not finalised (due by %(due)s)."),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Problem:
     cell: Unit
     kind: str
     day: datetime.date
-    detail: str
+    message: str  # a key of MESSAGES
+    params: dict | None = None
     meeting_id: int | None = None
 
     @property
     def label(self) -> str:
         return str(KINDS[self.kind])
+
+    @property
+    def detail(self) -> str:
+        text = str(MESSAGES[self.message])
+        return text % self.params if self.params else text
 
 
 @dataclass
@@ -72,10 +101,12 @@ def compliance(unit: Unit, period: Period, *, today: datetime.date, kind: str = 
     problems: list[Problem] = []
     if months:
         first_quarter = quarter_start(months[0])
-        rows = {(r.unit_id, r.month): r for r in UnitMonth.objects.filter(
-            path__startswith=unit.path, is_cell=True, month__gte=first_quarter, month__lte=months[-1])}  # fmt: skip
+        rows = {(r[0], r[1]): _Row(*r[2:]) for r in UnitMonth.objects.filter(
+            path__startswith=unit.path, is_cell=True, month__gte=first_quarter, month__lte=months[-1],
+        ).values_list("unit_id", "month", *_Row._fields).order_by()}  # fmt: skip
+        facts = [_Month.of(m, today) for m in months]
         for cell in cells.values():
-            problems += _cell_problems(cell, months, rows, resolve, today)
+            problems += _cell_problems(cell, facts, rows, resolve, today)
     problems += _unfinalised(unit, cells, period, today, resolve)
     counts = Counter(p.kind for p in problems)
     with_problems = len({p.cell.pk for p in problems})
@@ -85,33 +116,47 @@ def compliance(unit: Unit, period: Period, *, today: datetime.date, kind: str = 
     return Compliance(problems, counts, len(cells), with_problems)
 
 
-def _cell_problems(cell, months, rows, resolve, today) -> list[Problem]:
+@dataclass(frozen=True)
+class _Month:
+    """What the checks need to know about a month, worked out once for every cell."""
+
+    first: datetime.date
+    last_day: int
+    end: datetime.date
+    closes_quarter: bool  # the last month of a quarter that is over
+    quarter: tuple[datetime.date, ...]
+
+    @classmethod
+    def of(cls, month: datetime.date, today: datetime.date) -> _Month:
+        start = quarter_start(month)
+        quarter_end = _month_end(add_months(start, 2))
+        return cls(month, calendar.monthrange(month.year, month.month)[1], _month_end(month),
+                   month.month % 3 == 0 and quarter_end < today,
+                   tuple(add_months(start, i) for i in range(3)))  # fmt: skip
+
+
+def _cell_problems(cell, months: list[_Month], rows, resolve, today) -> list[Problem]:
     found = []
     upper = False
+    pk = cell.pk
     for month in months:
-        row = rows.get((cell.pk, month))
-        rulebook = resolve(cell.path, month)
-        deadline = month.replace(day=min(rulebook.regular_deadline_day,
-                                         calendar.monthrange(month.year, month.month)[1]))  # fmt: skip
+        row = rows.get((pk, month.first))
+        rulebook = resolve(cell.path, month.first)
+        deadline = month.first.replace(day=min(rulebook.regular_deadline_day, month.last_day))
         if deadline < today and not (row and row.cells_met_on_time):
-            detail = (_("Met after day %(day)s.") if row and row.cells_met
-                      else _("No regular meeting finalised for the month (deadline: day %(day)s)."))  # fmt: skip
-            found.append(Problem(cell, "late", deadline, detail % {"day": rulebook.regular_deadline_day}))
+            found.append(Problem(cell, "late", deadline, "met_late" if row and row.cells_met else
+                                 "not_met", {"day": rulebook.regular_deadline_day}))  # fmt: skip
         if row and row.cells_low_attendance:
-            found.append(Problem(cell, "attendance", _month_end(month), _(
-                "A regular meeting of %(month)s had under %(threshold)s%% of members present.")
-                % {"month": month.strftime("%m/%Y"), "threshold": rulebook.attendance_threshold}))  # fmt: skip
+            found.append(Problem(cell, "attendance", month.end, "attendance", {
+                "month": month.first.strftime("%m/%Y"), "threshold": rulebook.attendance_threshold}))  # fmt: skip
         upper = upper or bool(row and row.cells_upper_attended)
-        quarter_end = _month_end(add_months(quarter_start(month), 2))
-        if month.month % 3 == 0 and quarter_end < today:
-            quarter = [add_months(quarter_start(month), i) for i in range(3)]
-            if not any(rows.get((cell.pk, m)) and rows[(cell.pk, m)].cells_thematic_first for m in quarter):
-                found.append(Problem(cell, "thematic", quarter_end, _(
-                    "No thematic meeting finalised in quarter %(q)s/%(year)s.")
-                    % {"q": (month.month - 1) // 3 + 1, "year": month.year}))  # fmt: skip
-    if not upper and _month_end(months[-1]) < today:
-        found.append(Problem(cell, "no_upper", _month_end(months[-1]),
-                             _("No upper-level attendee at any meeting of the period.")))  # fmt: skip
+        if month.closes_quarter and not any(
+            (r := rows.get((pk, m))) and r.cells_thematic_first for m in month.quarter
+        ):  # fmt: skip
+            found.append(Problem(cell, "thematic", month.end, "thematic",
+                                 {"q": (month.first.month - 1) // 3 + 1, "year": month.first.year}))  # fmt: skip
+    if not upper and months[-1].end < today:
+        found.append(Problem(cell, "no_upper", months[-1].end, "no_upper"))
     return found
 
 
@@ -128,7 +173,6 @@ def _unfinalised(unit, cells, period, today, resolve) -> list[Problem]:
         allowed = resolve(cell.path, m["date"]).finalise_within_days
         due = m["date"] + datetime.timedelta(days=allowed)
         if due < today:
-            found.append(Problem(cell, "unfinalised", due, _(
-                "The meeting of %(day)s is still not finalised (due by %(due)s).")
-                % {"day": _day(m["date"]), "due": _day(due)}, m["id"]))  # fmt: skip
+            found.append(Problem(cell, "unfinalised", due, "unfinalised",
+                                 {"day": _day(m["date"]), "due": _day(due)}, m["id"]))  # fmt: skip
     return found

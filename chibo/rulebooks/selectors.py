@@ -45,16 +45,20 @@ def _best(candidates, day: datetime.date) -> Rulebook:
 
 
 def rulebook_resolver() -> Callable[[str, datetime.date], Rulebook]:
-    """`rulebook_for` for many units and days with one query: resolve(unit_path, day)."""
+    """`rulebook_for` for many units and days with one query: resolve(unit_path, day). Units
+    under the same rulebook-carrying units share their answers, so a province's thousands of
+    cells cost a handful of lookups per day."""
     rulebooks = list(Rulebook.objects.select_related("unit", "scorecard"))
-    memo: dict[tuple[str, datetime.date], Rulebook] = {}
+    paths = sorted({r.unit.path for r in rulebooks if r.unit_id})
+    memo: dict[tuple[tuple[str, ...], datetime.date], Rulebook] = {}
 
     def resolve(path: str, day: datetime.date) -> Rulebook:
-        key = (path, day)
+        above = tuple(p for p in paths if path.startswith(p))
+        key = (above, day)
         if key not in memo:
             memo[key] = _best([
                 r for r in rulebooks
-                if (r.unit is None or path.startswith(r.unit.path)) and r.valid_from <= day
+                if (r.unit is None or r.unit.path in above) and r.valid_from <= day
                 and (r.valid_to is None or r.valid_to >= day)
             ], day)  # fmt: skip
         return memo[key]
