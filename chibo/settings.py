@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "chibo.followup",
     "chibo.quality",
     "chibo.reports",
+    "chibo.documents",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("chibo.quality.urls")),
     path("", include("chibo.reports.urls")),
     path("", include("chibo.home.urls")),
+    path("", include("chibo.documents.urls")),
     path("", include("chibo.followup.risk_urls")),
     path("accounts/", include("chibo.accounts.urls")),
     path("accounts/", include("chibo.accounts.token_urls")),

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from chibo.accounts.access import Scope
+from chibo.documents.models import Document
+from chibo.documents.selectors import visible_documents
 from chibo.followup import selectors as followup
 from chibo.followup.models import ACTIVE_STATUSES, Task
 from chibo.meetings.models import (
@@ -31,6 +33,7 @@ from chibo.meetings.selectors import visible_meetings
 from chibo.org.models import Member, TemporaryAttachment
 
 RESOLUTIONS = 5
+DOCUMENTS = 5
 TASKS = 10
 
 
@@ -65,6 +68,7 @@ class MemberHome:
     tasks: list[Task] = field(default_factory=list)
     attendance: AttendanceYear | None = None
     resolutions: list[Meeting] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # the next meeting's, then unread
 
 
 def member_home(scope: Scope, *, today: datetime.date | None = None) -> MemberHome:
@@ -84,6 +88,10 @@ def member_home(scope: Scope, *, today: datetime.date | None = None) -> MemberHo
     if upcoming is not None:
         home.agenda = list(upcoming.sections.order_by("position").only("title", "position", "meeting_id"))
         home.leave_request = upcoming.leave_requests.filter(member=member).order_by("-created_at").first()
+    documents = visible_documents(scope, reader_id=scope.user_id)
+    meeting_documents = list(documents.filter(meeting=upcoming)) if upcoming is not None else []
+    unread = list(documents.filter(meeting__isnull=True, is_read=False)[:DOCUMENTS])
+    home.documents = meeting_documents + unread
     home.tasks = list(followup.my_tasks(scope).filter(status__in=ACTIVE_STATUSES)
                       .select_related("meeting", "cell").prefetch_related("assignees")[:TASKS])
     home.attendance = AttendanceYear(today.year, list(

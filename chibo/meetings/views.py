@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chibo.accounts.access import READ_ROLES, scope_for
 from chibo.core.http import is_htmx
 from chibo.core.text import normalize
+from chibo.documents import selectors as document_selectors
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors, run_form
 from chibo.org.models import Member, TemporaryAttachment
@@ -221,6 +222,8 @@ def _detail(request, scope, meeting, *, leave_form=None, addendum_form=None, sta
         "leave_form": (leave_form or LeaveRequestForm()) if member and leave_open else None,
         "leave_open": leave_open,
         "check_in": _check_in(request, scope, meeting),
+        "documents": list(document_selectors.visible_documents(scope, reader_id=request.user.pk)
+                          .filter(meeting=meeting).order_by("published_at", "id")),
     }
     if meeting.status == MeetingStatus.FINALISED:
         context |= _minutes_context(meeting)

@@ -1,0 +1,77 @@
+"""Documents circulated to members: published by an upper level to its subtree (directives,
+news, study material) or added by a secretary to a meeting (drafts, reports).
+
+A confidential document (mật) keeps only its reference — number, title, date and where to
+read it: its body is never stored (a database constraint, besides the service's refusal), so
+no page, API answer, notification or e-mail can carry it (seed 004).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Confidentiality(models.TextChoices):
+    NORMAL = "normal", _("Not confidential")
+    CONFIDENTIAL = "confidential", _("Confidential (mật): reference only")
+
+
+class DocumentKind(models.TextChoices):
+    DIRECTIVE = "directive", _("Directive, resolution or instruction")
+    NEWS = "news", _("News")
+    STUDY = "study", _("Study material")
+    MEETING = "meeting", _("Meeting document")
+
+
+class Document(models.Model):
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    # Published to this unit's subtree; for a meeting's document, the meeting's cell.
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="documents")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    confidentiality = models.CharField(
+        _("confidentiality"), max_length=16, choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )  # fmt: skip
+    body = models.TextField(_("text"), blank=True)
+    where_to_read = models.CharField(_("where to read it"), max_length=300, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidentiality=Confidentiality.NORMAL) | Q(body=""),
+                name="confidential_document_has_no_body",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidentiality == Confidentiality.CONFIDENTIAL
+
+
+class DocumentRead(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "user"], name="one_read_mark")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.document_id}"

@@ -1,0 +1,95 @@
+"""Writes to documents: an upper level publishes to its subtree, a secretary adds a document
+to a meeting, a reader's read mark. A confidential document is refused if it carries a text:
+only its reference is kept."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from chibo.accounts.access import scope_for
+from chibo.core import audit
+from chibo.core.text import normalize, normalize_paragraphs
+from chibo.meetings.models import Meeting
+from chibo.org.models import Unit
+from chibo.org.services import province_of
+
+from .models import Confidentiality, Document, DocumentKind, DocumentRead
+
+MAX_BODY = 100_000
+
+
+def _checked(*, kind: str, number: str, title: str, confidentiality: str, body: str,
+             where_to_read: str) -> dict:  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    data = {"kind": kind, "number": normalize(number)[:64], "title": normalize(title)[:300],
+            "confidentiality": confidentiality, "body": normalize_paragraphs(body),
+            "where_to_read": normalize(where_to_read)[:300]}  # fmt: skip
+    if kind not in DocumentKind.values:
+        errors["kind"] = [_("Choose the kind of document.")]
+    if not data["title"]:
+        errors["title"] = [_("Give the document's title (trích yếu).")]
+    if confidentiality not in Confidentiality.values:
+        errors["confidentiality"] = [_("Say whether the document is confidential.")]
+    elif confidentiality == Confidentiality.CONFIDENTIAL:
+        if data["body"]:
+            errors["body"] = [_("A confidential document keeps only its reference in chibo: "
+                                "remove its text and say where members can read it.")]  # fmt: skip
+        if not data["where_to_read"]:
+            errors["where_to_read"] = [_("Say where members can read the confidential document "
+                                         "(for example: the commune committee's office).")]  # fmt: skip
+    elif not data["body"]:
+        errors["body"] = [_("Paste the document's text.")]
+    elif len(data["body"]) > MAX_BODY:
+        errors["body"] = [_("Keep the text under %(n)s characters.") % {"n": MAX_BODY}]
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def document_publish(*, unit: Unit, by, kind: str, title: str, confidentiality: str,
+                     number: str = "", issued_on: datetime.date | None = None, body: str = "",
+                     where_to_read: str = "") -> Document:  # fmt: skip
+    """An upper level's document for everyone in `unit`'s subtree."""
+    if not scope_for(by).can_manage_unit(unit):
+        raise PermissionDenied
+    data = _checked(kind=kind, number=number, title=title, confidentiality=confidentiality,
+                    body=body, where_to_read=where_to_read)  # fmt: skip
+    document = Document.objects.create(province=province_of(unit), unit=unit, issued_on=issued_on,
+                                       published_by=by, **data)  # fmt: skip
+    audit.record(actor=by, action="document.publish", obj=document, unit_path=unit.path,
+                 changes={"title": document.title, "confidentiality": confidentiality})  # fmt: skip
+    return document
+
+
+@transaction.atomic
+def document_add_to_meeting(*, meeting: Meeting, by, title: str, confidentiality: str,
+                            number: str = "", issued_on: datetime.date | None = None,
+                            body: str = "", where_to_read: str = "") -> Document:  # fmt: skip
+    """A secretary's document for a meeting still to be held, for those who see the meeting."""
+    if not scope_for(by).can_plan_meetings(meeting.unit):
+        raise PermissionDenied
+    if not meeting.is_open:
+        raise ValidationError(_("Documents are added before the meeting is finalised."))
+    data = _checked(kind=DocumentKind.MEETING, number=number, title=title,
+                    confidentiality=confidentiality, body=body, where_to_read=where_to_read)  # fmt: skip
+    document = Document.objects.create(province_id=meeting.province_id, unit=meeting.unit,
+                                       meeting=meeting, issued_on=issued_on, published_by=by, **data)  # fmt: skip
+    audit.record(actor=by, action="document.add", obj=document, unit_path=meeting.unit.path,
+                 changes={"meeting": meeting.pk, "title": document.title,
+                          "confidentiality": confidentiality})  # fmt: skip
+    return document
+
+
+def document_mark_read(*, document: Document, user) -> DocumentRead:
+    """The user has opened the document (once is enough; later openings change nothing)."""
+    try:
+        with transaction.atomic():
+            read, _created = DocumentRead.objects.get_or_create(document=document, user=user)
+    except IntegrityError:  # two tabs at once
+        read = DocumentRead.objects.get(document=document, user=user)
+    return read

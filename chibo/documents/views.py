@@ -1,0 +1,80 @@
+"""Documents: the list and a document for its readers (opening it marks it read), publishing to
+a subtree, adding one to a meeting. Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chibo.accounts.access import scope_for
+from chibo.meetings.selectors import get_meeting
+from chibo.org import selectors as org_selectors
+from chibo.org.forms import run_form
+
+from . import selectors, services
+from .forms import DocumentForm, MeetingDocumentForm
+
+PER_PAGE = 30
+
+
+@login_required
+@require_GET
+def document_list(request):
+    scope = scope_for(request.user)
+    documents = selectors.visible_documents(scope, reader_id=request.user.pk)
+    page = Paginator(documents, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "documents/list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def document_detail(request, pk: int):
+    scope = scope_for(request.user)
+    document = selectors.get_document(scope, pk)
+    services.document_mark_read(document=document, user=request.user)
+    show_readers = selectors.can_see_readers(scope, document)
+    return render(request, "documents/detail.html", {
+        "document": document,
+        "readers": selectors.readers(document) if show_readers else None,
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_publish(request, pk: int):
+    scope = scope_for(request.user)
+    unit = org_selectors.get_unit(scope, pk)
+    if not scope.can_manage_unit(unit):
+        raise PermissionDenied
+    form = DocumentForm(request.POST or None)
+    document = run_form(request, form, lambda d: services.document_publish(unit=unit, by=request.user, **d))
+    if document:
+        messages.success(request, _("The document is published to %(unit)s.") % {"unit": unit.name})
+        return redirect("document_detail", pk=document.pk)
+    return render(request, "documents/form.html", {
+        "form": form, "unit": unit, "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_document_add(request, pk: int):
+    scope = scope_for(request.user)
+    meeting = get_meeting(scope, pk)
+    if not scope.can_plan_meetings(meeting.unit):
+        raise PermissionDenied
+    form = MeetingDocumentForm(request.POST or None)
+    document = run_form(request, form, lambda d: services.document_add_to_meeting(
+        meeting=meeting, by=request.user, **d))  # fmt: skip
+    if document:
+        messages.success(request, _("The document is added to the meeting."))
+        return redirect("meeting_detail", pk=meeting.pk)
+    return render(request, "documents/form.html", {
+        "form": form, "meeting": meeting, "unit": meeting.unit,
+        "ancestors": [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
