@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from chibo.accounts.access import scope_for
@@ -16,6 +16,7 @@ from chibo.org import selectors as org_selectors
 from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
 
 from . import selectors, services
+from .models import DraftComment
 
 router = Router(tags=["documents"])
 
@@ -108,3 +109,63 @@ def meeting_document_add(request: HttpRequest, meeting_id: int, data: DocumentIn
     fields.pop("kind")
     made = services.document_add_to_meeting(meeting=meeting, by=request.auth, **fields)
     return Status(201, _out(made))
+
+
+# --- comments on drafts -----------------------------------------------------------------------
+class CommentOut(Schema):
+    id: int
+    part: str
+    paragraph: int = Field(description="0-based, in the draft as it was when commented on.")
+    quote: str
+    author: str
+    text: str
+    decision: str = Field(description="pending, taken or not_taken")
+    created_at: datetime.datetime
+
+
+class CommentIn(Schema):
+    part: str = Field(description="report or resolution")
+    paragraph: int
+    text: str
+
+
+class DecisionIn(Schema):
+    decision: str = Field(description="taken, not_taken or pending")
+
+
+def _comment_out(c) -> dict:
+    return {"id": c.pk, "part": c.part, "paragraph": c.paragraph, "quote": c.quote,
+            "author": c.author.display_name or c.author.username, "text": c.text,
+            "decision": c.decision, "created_at": c.created_at}  # fmt: skip
+
+
+@router.get("/meetings/{meeting_id}/comments", response={200: list[CommentOut], 404: ErrorOut},
+            summary="Comments on the meeting's drafts (a member: their own)")  # fmt: skip
+def comments(request: HttpRequest, meeting_id: int):
+    scope = scope_for(request.auth)
+    meeting = get_meeting(scope, meeting_id)
+    found = meeting.draft_comments.select_related("author")
+    if not selectors.can_see_all_comments(scope, meeting):
+        found = found.filter(author_id=request.auth.pk)
+    return [_comment_out(c) for c in found]
+
+
+@router.post("/meetings/{meeting_id}/comments", response={201: CommentOut, 404: ErrorOut,
+                                                         422: ValidationErrorOut},
+             summary="Comment on a paragraph of a draft, before the meeting")  # fmt: skip
+def comment_add(request: HttpRequest, meeting_id: int, data: CommentIn):
+    meeting = get_meeting(scope_for(request.auth), meeting_id)
+    made = services.comment_add(meeting=meeting, by=request.auth, **data.dict())
+    return Status(201, _comment_out(made))
+
+
+@router.post("/comments/{comment_id}/decision", response={200: CommentOut, 403: ErrorOut,
+                                                         404: ErrorOut, 422: ValidationErrorOut},
+             summary="Say whether a comment was taken into the draft (the secretary)")  # fmt: skip
+def comment_decide(request: HttpRequest, comment_id: int, data: DecisionIn):
+    comment = DraftComment.objects.select_related("meeting").filter(pk=comment_id).first()
+    if comment is None:
+        raise Http404
+    get_meeting(scope_for(request.auth), comment.meeting_id)
+    decided = services.comment_decide(comment=comment, by=request.auth, decision=data.decision)
+    return _comment_out(decided)

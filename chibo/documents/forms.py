@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chibo.org.forms import BootstrapMixin
 
-from .models import Confidentiality, DocumentKind
+from .models import Confidentiality, DocumentKind, DraftPart
 
 
 class DocumentForm(BootstrapMixin, forms.Form):
@@ -30,3 +30,11 @@ class MeetingDocumentForm(DocumentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["kind"]
+
+
+class CommentForm(BootstrapMixin, forms.Form):
+    part = forms.ChoiceField(choices=DraftPart.choices, widget=forms.HiddenInput)
+    paragraph = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Your comment"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("Write your comment.")})  # fmt: skip

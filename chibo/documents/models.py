@@ -75,3 +75,40 @@ class DocumentRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.document_id}"
+
+
+class DraftPart(models.TextChoices):
+    REPORT = "report", _("Draft report")
+    RESOLUTION = "resolution", _("Draft resolution")
+
+
+class CommentDecision(models.TextChoices):
+    PENDING = "pending", _("Not decided yet")
+    TAKEN = "taken", _("Taken in")
+    NOT_TAKEN = "not_taken", _("Not taken in")
+
+
+class DraftComment(models.Model):
+    """A comment on one paragraph of a meeting's draft report or resolution, before the
+    meeting. Kept with the meeting: the paragraph's opening words are copied, since the draft
+    may change afterwards."""
+
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.PROTECT, related_name="draft_comments")
+    part = models.CharField(max_length=16, choices=DraftPart.choices)
+    paragraph = models.PositiveSmallIntegerField()  # 0-based, in the draft as it was
+    quote = models.CharField(max_length=200)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=16, choices=CommentDecision.choices,
+                                default=CommentDecision.PENDING)  # fmt: skip
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting_id", "part", "paragraph", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.part} §{self.paragraph + 1}"

@@ -6,6 +6,8 @@ officer, admin) — never to a plain member."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -13,7 +15,7 @@ from chibo.accounts.access import READ_ROLES, Scope
 from chibo.meetings.selectors import visible_meetings
 from chibo.org.models import Unit
 
-from .models import Document, DocumentRead
+from .models import Document, DocumentRead, DraftPart
 
 
 def _audience_q(scope: Scope) -> Q:
@@ -54,3 +56,48 @@ def can_see_readers(scope: Scope, document: Document) -> bool:
 
 def readers(document: Document) -> list[DocumentRead]:
     return list(document.reads.select_related("user").order_by("read_at", "id"))
+
+
+# --- comments on drafts -----------------------------------------------------------------------
+@dataclass
+class DraftParagraph:
+    index: int
+    text: str
+    comments: list = field(default_factory=list)
+
+
+@dataclass
+class DraftView:
+    part: str
+    label: str
+    paragraphs: list[DraftParagraph]
+    earlier: list = field(default_factory=list)  # comments on paragraphs the draft no longer has
+
+
+def can_see_all_comments(scope: Scope, meeting) -> bool:
+    return scope.covers(meeting.unit.path, READ_ROLES)
+
+
+def draft_views(scope: Scope, meeting) -> list[DraftView]:
+    """Each draft of the meeting by paragraph, with its comments: all of them for those who
+    read the cell's records, the member's own for a member."""
+    comments = meeting.draft_comments.select_related("author", "decided_by")
+    if not can_see_all_comments(scope, meeting):
+        comments = comments.filter(author_id=scope.user_id)
+    by_part: dict[str, list] = {}
+    for comment in comments:
+        by_part.setdefault(comment.part, []).append(comment)
+    views = []
+    for part, label in DraftPart.choices:
+        text = meeting.draft_report if part == DraftPart.REPORT else meeting.draft_resolution
+        lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        view = DraftView(part, str(label), [DraftParagraph(i, line) for i, line in enumerate(lines)])
+        for comment in by_part.get(part, []):
+            target = view.paragraphs[comment.paragraph] if comment.paragraph < len(lines) else None
+            if target is not None and lines[comment.paragraph].startswith(comment.quote[:60]):
+                target.comments.append(comment)
+            else:
+                view.earlier.append(comment)
+        if view.paragraphs or view.earlier:
+            views.append(view)
+    return views

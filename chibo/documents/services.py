@@ -8,16 +8,25 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chibo.accounts.access import scope_for
 from chibo.core import audit
 from chibo.core.text import normalize, normalize_paragraphs
-from chibo.meetings.models import Meeting
+from chibo.meetings.models import Meeting, MeetingStatus
 from chibo.org.models import Unit
 from chibo.org.services import province_of
 
-from .models import Confidentiality, Document, DocumentKind, DocumentRead
+from .models import (
+    CommentDecision,
+    Confidentiality,
+    Document,
+    DocumentKind,
+    DocumentRead,
+    DraftComment,
+    DraftPart,
+)
 
 MAX_BODY = 100_000
 
@@ -93,3 +102,59 @@ def document_mark_read(*, document: Document, user) -> DocumentRead:
     except IntegrityError:  # two tabs at once
         read = DocumentRead.objects.get(document=document, user=user)
     return read
+
+
+# --- comments on drafts -----------------------------------------------------------------------
+MAX_COMMENT = 2000
+
+
+def paragraphs(text: str) -> list[str]:
+    """A draft's paragraphs: its non-empty lines."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def draft_text(meeting: Meeting, part: str) -> str:
+    return meeting.draft_report if part == DraftPart.REPORT else meeting.draft_resolution
+
+
+@transaction.atomic
+def comment_add(*, meeting: Meeting, by, part: str, paragraph: int, text: str) -> DraftComment:
+    """A comment on one paragraph of a draft, by anyone who sees the meeting, until it is
+    recorded."""
+    if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.ANNOUNCED):
+        raise ValidationError(_("Comments on the drafts are taken until the meeting starts."))
+    if part not in DraftPart.values:
+        raise ValidationError({"part": [_("Choose the draft report or the draft resolution.")]})
+    lines = paragraphs(draft_text(meeting, part))
+    if not lines:
+        raise ValidationError({"part": [_("This draft has not been written yet.")]})
+    if paragraph is None or not 0 <= paragraph < len(lines):
+        raise ValidationError({"paragraph": [_("Choose a paragraph of the draft.")]})
+    text = normalize_paragraphs(text)
+    if not text:
+        raise ValidationError({"text": [_("Write your comment.")]})
+    if len(text) > MAX_COMMENT:
+        raise ValidationError({"text": [_("Keep it under %(n)s characters.") % {"n": MAX_COMMENT}]})
+    comment = DraftComment.objects.create(meeting=meeting, part=part, paragraph=paragraph,
+                                          quote=lines[paragraph][:200], author=by, text=text)  # fmt: skip
+    audit.record(actor=by, action="draft.comment", obj=comment, unit_path=meeting.unit.path,
+                 changes={"part": part, "paragraph": paragraph + 1})  # fmt: skip
+    return comment
+
+
+@transaction.atomic
+def comment_decide(*, comment: DraftComment, by, decision: str) -> DraftComment:
+    """The secretary says whether a comment was taken into the draft."""
+    comment = DraftComment.objects.select_for_update().select_related("meeting__unit").get(pk=comment.pk)
+    if not scope_for(by).can_plan_meetings(comment.meeting.unit):
+        raise PermissionDenied
+    if decision not in (CommentDecision.TAKEN, CommentDecision.NOT_TAKEN, CommentDecision.PENDING):
+        raise ValidationError({"decision": [_("Say whether the comment was taken in.")]})
+    if comment.meeting.status == MeetingStatus.FINALISED:
+        raise ValidationError(_("These minutes are finalised: the comments stay as they were."))
+    old = comment.decision
+    comment.decision, comment.decided_by, comment.decided_at = decision, by, timezone.now()
+    comment.save(update_fields=["decision", "decided_by", "decided_at"])
+    audit.record(actor=by, action="draft.comment.decide", obj=comment,
+                 unit_path=comment.meeting.unit.path, changes={"decision": [old, decision]})  # fmt: skip
+    return comment

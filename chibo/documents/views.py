@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import scope_for
 from chibo.meetings.selectors import get_meeting
@@ -17,7 +18,8 @@ from chibo.org import selectors as org_selectors
 from chibo.org.forms import run_form
 
 from . import selectors, services
-from .forms import DocumentForm, MeetingDocumentForm
+from .forms import CommentForm, DocumentForm, MeetingDocumentForm
+from .models import DraftComment
 
 PER_PAGE = 30
 
@@ -78,3 +80,41 @@ def meeting_document_add(request, pk: int):
         "form": form, "meeting": meeting, "unit": meeting.unit,
         "ancestors": [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit],
     }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_drafts(request, pk: int):
+    """The meeting's drafts paragraph by paragraph, with the comments; a member comments on a
+    paragraph until the meeting starts."""
+    scope = scope_for(request.user)
+    meeting = get_meeting(scope, pk)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        comment = run_form(request, form, lambda d: services.comment_add(meeting=meeting, by=request.user, **d))
+        if comment:
+            messages.success(request, _("Your comment is sent to the cell's secretary."))
+            return redirect(f"{reverse('meeting_drafts', args=[meeting.pk])}#p-{comment.part}-{comment.paragraph}")
+        for error in form.errors.values():
+            for message in error:
+                messages.error(request, message)
+    return render(request, "documents/drafts.html", {
+        "meeting": meeting, "drafts": selectors.draft_views(scope, meeting),
+        "can_comment": meeting.status in ("planned", "announced"),
+        "can_decide": scope.can_plan_meetings(meeting.unit) and not meeting.is_finalised,
+        "ancestors": [*org_selectors.visible_ancestors(scope, meeting.unit), meeting.unit],
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def comment_decide(request, pk: int):
+    scope = scope_for(request.user)
+    comment = get_object_or_404(DraftComment.objects.select_related("meeting"), pk=pk)
+    get_meeting(scope, comment.meeting_id)  # 404 for whoever does not see the meeting
+    try:
+        services.comment_decide(comment=comment, by=request.user, decision=request.POST.get("decision", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(f"{reverse('meeting_drafts', args=[comment.meeting_id])}#p-{comment.part}-{comment.paragraph}")
