@@ -82,6 +82,12 @@ class DraftPart(models.TextChoices):
     RESOLUTION = "resolution", _("Draft resolution")
 
 
+def draft_paragraphs(meeting, part: str) -> list[str]:
+    """A meeting's draft report or resolution as its paragraphs (its non-empty lines)."""
+    text = meeting.draft_report if part == DraftPart.REPORT else meeting.draft_resolution
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class CommentDecision(models.TextChoices):
     PENDING = "pending", _("Not decided yet")
     TAKEN = "taken", _("Taken in")

@@ -15,7 +15,7 @@ from chibo.accounts.access import READ_ROLES, Scope
 from chibo.meetings.selectors import visible_meetings
 from chibo.org.models import Unit
 
-from .models import Document, DocumentRead, DraftPart
+from .models import Document, DocumentRead, DraftPart, draft_paragraphs
 
 
 def _audience_q(scope: Scope) -> Q:
@@ -89,8 +89,7 @@ def draft_views(scope: Scope, meeting) -> list[DraftView]:
         by_part.setdefault(comment.part, []).append(comment)
     views = []
     for part, label in DraftPart.choices:
-        text = meeting.draft_report if part == DraftPart.REPORT else meeting.draft_resolution
-        lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        lines = draft_paragraphs(meeting, part)
         view = DraftView(part, str(label), [DraftParagraph(i, line) for i, line in enumerate(lines)])
         for comment in by_part.get(part, []):
             target = view.paragraphs[comment.paragraph] if comment.paragraph < len(lines) else None

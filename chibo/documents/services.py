@@ -26,6 +26,7 @@ from .models import (
     DocumentRead,
     DraftComment,
     DraftPart,
+    draft_paragraphs,
 )
 
 MAX_BODY = 100_000
@@ -108,15 +109,6 @@ def document_mark_read(*, document: Document, user) -> DocumentRead:
 MAX_COMMENT = 2000
 
 
-def paragraphs(text: str) -> list[str]:
-    """A draft's paragraphs: its non-empty lines."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def draft_text(meeting: Meeting, part: str) -> str:
-    return meeting.draft_report if part == DraftPart.REPORT else meeting.draft_resolution
-
-
 @transaction.atomic
 def comment_add(*, meeting: Meeting, by, part: str, paragraph: int, text: str) -> DraftComment:
     """A comment on one paragraph of a draft, by anyone who sees the meeting, until it is
@@ -125,7 +117,7 @@ def comment_add(*, meeting: Meeting, by, part: str, paragraph: int, text: str) -
         raise ValidationError(_("Comments on the drafts are taken until the meeting starts."))
     if part not in DraftPart.values:
         raise ValidationError({"part": [_("Choose the draft report or the draft resolution.")]})
-    lines = paragraphs(draft_text(meeting, part))
+    lines = draft_paragraphs(meeting, part)
     if not lines:
         raise ValidationError({"part": [_("This draft has not been written yet.")]})
     if paragraph is None or not 0 <= paragraph < len(lines):
