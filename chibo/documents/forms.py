@@ -9,10 +9,10 @@ from .models import Confidentiality, DocumentKind, DraftPart
 
 
 class DocumentForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=[
         c for c in DocumentKind.choices if c[0] != DocumentKind.MEETING])  # fmt: skip
     number = forms.CharField(label=_("Number"), max_length=64, required=False)
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=_("Title (trích yếu)"), max_length=300)
     issued_on = forms.DateField(label=_("Issued on"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     confidentiality = forms.ChoiceField(label=_("Confidentiality"), choices=Confidentiality.choices)
