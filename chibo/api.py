@@ -30,6 +30,7 @@ from chibo.followup.risk_api import router as members_at_risk_router
 from chibo.meetings.api import router as meetings_router
 from chibo.meetings.attachment_api import router as meeting_attachments_router
 from chibo.meetings.template_api import router as meeting_templates_router
+from chibo.notify.api import router as notify_router
 from chibo.org.api import router as org_router
 from chibo.quality.api import router as quality_router
 from chibo.reports.api import router as reports_router
@@ -164,3 +165,4 @@ api.add_router("/", rulebooks_router)
 api.add_router("/", quality_router)
 api.add_router("/", reports_router)
 api.add_router("/", documents_router)
+api.add_router("/", notify_router)

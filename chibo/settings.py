@@ -1,5 +1,6 @@
 """Settings, read from environment variables (see README, "Cấu hình")."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "treebeard",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "chibo.core",
     "chibo.org",
     "chibo.accounts",
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
     "chibo.quality",
     "chibo.reports",
     "chibo.documents",
+    "chibo.notify",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "chibo.accounts.context.scope",
+                "chibo.notify.context.unread",
             ],
         },
     },
@@ -189,6 +194,19 @@ EMAIL_HOST_PASSWORD = os.environ.get("CHIBO_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("CHIBO_EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("CHIBO_EMAIL_FROM", "chibo@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Notifications. Links in e-mails and messages start with CHIBO_SITE_URL. Outside channels:
+# e-mail always; CHIBO_NOTIFY_WEBHOOKS adds gateways, a JSON list of {"name", "label", "url",
+# "secret", "to": "phone"|"email", "default_on", "kinds"} (README, "Thông báo").
+CHIBO_SITE_URL = os.environ.get("CHIBO_SITE_URL", "http://127.0.0.1:8000")
+CHIBO_REMINDER_HOUR = int(os.environ.get("CHIBO_REMINDER_HOUR", "7"))  # daily checks from this hour
+CHIBO_NOTIFY_CHANNELS = [
+    {"class": "chibo.notify.channels.EmailChannel"},
+    *({"class": "chibo.notify.channels.WebhookChannel", **hook}
+      for hook in json.loads(os.environ.get("CHIBO_NOTIFY_WEBHOOKS", "[]"))),
+]
+# Background jobs: queued in the database, run by `chibo worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 SESSION_COOKIE_AGE = int(os.environ.get("CHIBO_SESSION_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: expiry on inactivity

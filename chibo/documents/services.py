@@ -28,6 +28,7 @@ from .models import (
     DraftPart,
     draft_paragraphs,
 )
+from .signals import document_added
 
 MAX_BODY = 100_000
 
@@ -73,6 +74,7 @@ def document_publish(*, unit: Unit, by, kind: str, title: str, confidentiality: 
                                        published_by=by, **data)  # fmt: skip
     audit.record(actor=by, action="document.publish", obj=document, unit_path=unit.path,
                  changes={"title": document.title, "confidentiality": confidentiality})  # fmt: skip
+    document_added.send(sender=Document, document=document)
     return document
 
 
@@ -92,6 +94,7 @@ def document_add_to_meeting(*, meeting: Meeting, by, title: str, confidentiality
     audit.record(actor=by, action="document.add", obj=document, unit_path=meeting.unit.path,
                  changes={"meeting": meeting.pk, "title": document.title,
                           "confidentiality": confidentiality})  # fmt: skip
+    document_added.send(sender=Document, document=document)
     return document
 
 

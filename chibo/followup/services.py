@@ -42,6 +42,7 @@ from .models import (
     TaskReview,
     TaskStatus,
 )
+from .signals import proposal_closed
 
 NOTE_MAX_LENGTH = 2000
 
@@ -302,6 +303,7 @@ def _close(proposal: Proposal, by, status: str, action: str, text: str) -> Propo
     ProposalStep.objects.create(proposal=proposal, action=action,
                                 from_unit=proposal.current_unit, note=text, by=_user(by))  # fmt: skip
     _proposal_audit(proposal, by, f"proposal.{action}", status=["pending", status], answer=text)
+    proposal_closed.send(sender=Proposal, proposal=proposal)
     return proposal
 
 

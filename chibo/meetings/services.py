@@ -240,6 +240,7 @@ def meeting_announce(*, meeting: Meeting, by) -> Meeting:
     meeting.announced_at = timezone.now()
     meeting.save(update_fields=["status", "announced_at", "updated_at"])
     _audit(meeting, by, "meeting.announce", status=["planned", "announced"])
+    signals.meeting_announced.send(sender=Meeting, meeting=meeting)
     return meeting
 
 
@@ -263,6 +264,8 @@ def meeting_postpone(
     meeting.save()
     _audit(meeting, by, "meeting.postpone", date=[old[0], to_date], time=[old[1], to_time],
            reason=reason)  # fmt: skip
+    if meeting.status == MeetingStatus.ANNOUNCED:
+        signals.meeting_announced.send(sender=Meeting, meeting=meeting)
     return meeting
 
 

@@ -7,6 +7,8 @@ never imports them. Receivers are connected in their AppConfig.ready().
   kept by another app. They are covered by the content hash, shown on the meeting page and
   printed under the evaluation of last month's work.
 - `meeting_finalised(meeting, by)`: sent inside the finalising transaction, after the lock.
+- `meeting_announced(meeting)`: the members are told of the meeting (announced, or an announced
+  meeting moved), inside the transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.utils import translation
 finalise_problems = Signal()
 record_parts = Signal()
 meeting_finalised = Signal()
+meeting_announced = Signal()
 
 
 @dataclass(frozen=True)

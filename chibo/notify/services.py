@@ -1,0 +1,179 @@
+"""Writes for notifications: creating them for many users at once (with their deliveries on
+the outside channels each user wants), read marks, each user's channel choices, and sending
+the deliveries that are due. Every write here can be run twice with the same effect as once."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from . import channels as channel_registry
+from .channels import Contact, DeliveryError, Outgoing
+from .content import render
+from .models import ChannelChoice, Delivery, DeliveryStatus, Kind, Notification
+
+CHUNK = 500  # ids per IN (…) list
+SEND_BATCH = 50
+MAX_ATTEMPTS = 5
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def contacts(user_ids: Iterable[int]) -> dict[int, Contact]:
+    found = {}
+    for chunk in _chunks(list(user_ids)):
+        rows = get_user_model().objects.filter(pk__in=chunk).values_list(
+            "pk", "username", "first_name", "last_name", "email", "member__full_name",
+            "member__email", "member__phone")  # fmt: skip
+        for pk, username, first, last, email, full_name, member_email, phone in rows:
+            name = full_name or f"{last} {first}".strip() or username
+            found[pk] = Contact(pk, name, email or member_email or "", phone or "")
+    return found
+
+
+def _wanted(kind: str, user_ids: list[int]) -> list[tuple[int, str]]:
+    """(user, channel) pairs for a new notification of `kind`: the channel carries the kind,
+    the user has an address on it, and has not turned it off (or turned it on, where the
+    channel is off by default)."""
+    outside = [c for c in channel_registry.configured() if c.carries(kind)]
+    if not outside or not user_ids:
+        return []
+    people = contacts(user_ids)
+    choices: dict[tuple[int, str], bool] = {}
+    for chunk in _chunks(user_ids):
+        choices.update({(u, ch): on for u, ch, on in ChannelChoice.objects.filter(
+            kind=kind, user_id__in=chunk).values_list("user_id", "channel", "enabled")})  # fmt: skip
+    pairs = []
+    for user_id in user_ids:
+        contact = people.get(user_id)
+        for channel in outside:
+            if contact and channel.address(contact) and choices.get((user_id, channel.name),
+                                                                    channel.default_on):  # fmt: skip
+                pairs.append((user_id, channel.name))
+    return pairs
+
+
+@transaction.atomic
+def notify(*, user_ids: Iterable[int], kind: str, key: str, params: dict, url: str = "") -> int:
+    """One notification per user for this event (`key`), with its deliveries; users who
+    already have it are skipped. Returns the number of deliveries created."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    have: set[int] = set()
+    for chunk in _chunks(user_ids):
+        have.update(Notification.objects.filter(key=key, user_id__in=chunk)
+                    .values_list("user_id", flat=True))  # fmt: skip
+    new = [u for u in user_ids if u not in have]
+    created = Notification.objects.bulk_create(
+        [Notification(user_id=u, kind=kind, key=key, params=params, url=url) for u in new],
+        batch_size=CHUNK,
+    )
+    by_user = {n.user_id: n.pk for n in created}
+    if None in by_user.values():  # a database that returns no ids from a bulk insert
+        by_user = dict(Notification.objects.filter(key=key, user_id__in=new)
+                       .values_list("user_id", "pk"))  # fmt: skip
+    deliveries = [Delivery(notification_id=by_user[u], channel=ch) for u, ch in _wanted(kind, new)]
+    Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
+    return len(deliveries)
+
+
+def mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at)  # fmt: skip
+    return notification
+
+
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def choices_save(*, user, enabled: set[tuple[str, str]]) -> None:
+    """`enabled`: the (kind, channel) pairs the user wants; every other pair is off."""
+    for channel in channel_registry.configured():
+        for kind in Kind.values:
+            ChannelChoice.objects.update_or_create(
+                user=user, kind=kind, channel=channel.name,
+                defaults={"enabled": (kind, channel.name) in enabled},
+            )  # fmt: skip
+
+
+def choices_of(user) -> dict[tuple[str, str], bool]:
+    """Every (kind, channel) pair of this deployment, with the user's choice or the default."""
+    stored = {(k, ch): on for k, ch, on in user.notification_choices.values_list(
+        "kind", "channel", "enabled")}  # fmt: skip
+    return {(kind, c.name): stored.get((kind, c.name), c.default_on)
+            for c in channel_registry.configured() for kind in Kind.values if c.carries(kind)}  # fmt: skip
+
+
+# --- sending ----------------------------------------------------------------------------------
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=2 ** min(attempts, 6))
+
+
+def _claim(worker_id: str, now: datetime.datetime) -> list[Delivery]:
+    due = Delivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=DeliveryStatus.PENDING
+    ).order_by("id").values("pk")[:SEND_BATCH]
+    # One UPDATE claims the batch: a row another worker claimed first is no longer PENDING.
+    Delivery.objects.filter(pk__in=list(due.values_list("pk", flat=True)),
+                            status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SENDING, worker_id=worker_id, attempts=F("attempts") + 1)  # fmt: skip
+    return list(Delivery.objects.filter(status=DeliveryStatus.SENDING, worker_id=worker_id)
+                .select_related("notification").order_by("id"))  # fmt: skip
+
+
+def _absolute(url: str) -> str:
+    return settings.CHIBO_SITE_URL.rstrip("/") + url if url.startswith("/") else url
+
+
+def send_due(*, worker_id: str) -> int:
+    """Sends every due delivery; returns how many were sent. The claim is committed before
+    anything leaves, and each result right after its message."""
+    channels = channel_registry.by_name()
+    sent = 0
+    while batch := _claim(worker_id, timezone.now()):
+        people = contacts({d.notification.user_id for d in batch})
+        for delivery in batch:
+            sent += _send_one(delivery, channels.get(delivery.channel),
+                              people.get(delivery.notification.user_id))  # fmt: skip
+    return sent
+
+
+def _send_one(delivery: Delivery, channel, contact: Contact | None) -> int:
+    rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
+    address = channel.address(contact) if channel and contact else ""
+    if not address:
+        rows.update(status=DeliveryStatus.FAILED, error="no channel or address")
+        return 0
+    notification = delivery.notification
+    with translation.override(settings.LANGUAGE_CODE):
+        message = Outgoing(delivery.pk, delivery.message_id, notification.kind,
+                           render(notification.kind, notification.params), _absolute(notification.url))  # fmt: skip
+    try:
+        channel.send(message, address, contact)
+    except DeliveryError as exc:
+        failed = delivery.attempts >= MAX_ATTEMPTS
+        rows.update(status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
+                    error=str(exc)[:500], next_attempt_at=timezone.now() + _backoff(delivery.attempts))  # fmt: skip
+        return 0
+    rows.update(status=DeliveryStatus.SENT, sent_at=timezone.now(), error="")
+    return 1
+
+
+def release(*, worker_ids: Iterable[str]) -> int:
+    """Deliveries left SENDING by workers that are gone go back to PENDING."""
+    return Delivery.objects.filter(status=DeliveryStatus.SENDING, worker_id__in=list(worker_ids)
+                                   ).update(status=DeliveryStatus.PENDING)  # fmt: skip
