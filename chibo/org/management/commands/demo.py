@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chibo.followup.demo import load_inspections, load_proposals
 from chibo.meetings.demo import load_meeting_history
+from chibo.notify import worker as notify_worker
 from chibo.org import demo
 from chibo.org.models import Unit
 from chibo.quality.demo import score_demo_meetings
@@ -67,6 +68,9 @@ class Command(BaseCommand):
             load_proposals(result.province)
             load_inspections(result.province)
             score_demo_meetings(result.province)
+            # The notifications of the demo's own history (finalised minutes, tasks, answers),
+            # so the demo accounts have some; `chibo worker` would run the same jobs.
+            notify_worker.run_ready("demo")
         else:
             if not 0 < fraction <= 1:
                 raise CommandError("--fraction phải lớn hơn 0 và không quá 1.")
