@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from chibo.accounts.access import scope_for
+from chibo.core.http import stored_file_download
 from chibo.meetings.selectors import get_meeting
 from chibo.org import selectors as org_selectors
 from chibo.org.api import CellRef, ErrorOut, ValidationErrorOut
@@ -32,6 +33,8 @@ class DocumentOut(Schema):
     where_to_read: str
     unit: CellRef
     meeting_id: int | None
+    file_name: str = Field(description="The attached file's name; empty without a file.")
+    file_size: int | None
     published_at: datetime.datetime
     is_read: bool | None = None
 
@@ -55,7 +58,8 @@ def _out(d) -> dict:
     return {"id": d.pk, "kind": d.kind, "number": d.number, "title": d.title,
             "issued_on": d.issued_on, "confidential": d.is_confidential,
             "body": "" if d.is_confidential else d.body, "where_to_read": d.where_to_read,
-            "unit": d.unit, "meeting_id": d.meeting_id, "published_at": d.published_at,
+            "unit": d.unit, "meeting_id": d.meeting_id, "file_name": d.file_name,
+            "file_size": d.file_size, "published_at": d.published_at,
             "is_read": getattr(d, "is_read", None)}  # fmt: skip
 
 
@@ -69,6 +73,18 @@ def documents(request: HttpRequest, limit: int = 50):
             summary="One document (reading it through the API does not mark it read)")  # fmt: skip
 def document(request: HttpRequest, document_id: int):
     return _out(selectors.get_document(scope_for(request.auth), document_id))
+
+
+@router.get("/documents/{document_id}/file", response={200: None, 404: ErrorOut},
+            summary="The document's file, if it has one (marks it read)",
+            openapi_extra={"responses": {"200": {"description": "The file, as an attachment.",
+                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})  # fmt: skip
+def document_file(request: HttpRequest, document_id: int):
+    found = selectors.get_document(scope_for(request.auth), document_id)
+    if not found.file:
+        raise Http404
+    services.document_mark_read(document=found, user=request.auth)
+    return stored_file_download(found.file, name=found.file_name, content_type=found.file_type)
 
 
 @router.post("/documents/{document_id}/read", response={200: ReaderOut, 404: ErrorOut},

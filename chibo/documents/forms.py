@@ -24,6 +24,10 @@ class DocumentForm(BootstrapMixin, forms.Form):
         label=_("Where to read it"), max_length=300, required=False,
         help_text=_("For a confidential document: where members can read it."),
     )  # fmt: skip
+    file = forms.FileField(
+        label=_("File"), required=False,
+        help_text=_("PDF, Word, Excel, OpenDocument or a picture; not for a confidential document."),
+    )  # fmt: skip
 
 
 class MeetingDocumentForm(DocumentForm):

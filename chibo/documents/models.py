@@ -43,6 +43,12 @@ class Document(models.Model):
     )  # fmt: skip
     body = models.TextField(_("text"), blank=True)
     where_to_read = models.CharField(_("where to read it"), max_length=300, blank=True)
+    # The document as a file (a scanned directive, a PDF): served only through the download
+    # view, after the access check. Never for a confidential document.
+    file = models.FileField(_("file"), upload_to="documents/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_type = models.CharField(max_length=127, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -52,7 +58,7 @@ class Document(models.Model):
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(confidentiality=Confidentiality.NORMAL) | Q(body=""),
+                condition=Q(confidentiality=Confidentiality.NORMAL) | (Q(body="") & Q(file="")),
                 name="confidential_document_has_no_body",
             )
         ]

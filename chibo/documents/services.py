@@ -5,6 +5,7 @@ only its reference is kept."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from chibo.accounts.access import scope_for
 from chibo.core import audit
 from chibo.core.text import normalize, normalize_paragraphs
+from chibo.meetings.attachment_services import check_upload
 from chibo.meetings.models import Meeting, MeetingStatus
 from chibo.org.models import Unit
 from chibo.org.services import province_of
@@ -34,7 +36,7 @@ MAX_BODY = 100_000
 
 
 def _checked(*, kind: str, number: str, title: str, confidentiality: str, body: str,
-             where_to_read: str) -> dict:  # fmt: skip
+             where_to_read: str, upload=None) -> dict:  # fmt: skip
     errors: dict[str, list[str]] = {}
     data = {"kind": kind, "number": normalize(number)[:64], "title": normalize(title)[:300],
             "confidentiality": confidentiality, "body": normalize_paragraphs(body),
@@ -49,29 +51,57 @@ def _checked(*, kind: str, number: str, title: str, confidentiality: str, body: 
         if data["body"]:
             errors["body"] = [_("A confidential document keeps only its reference in chibo: "
                                 "remove its text and say where members can read it.")]  # fmt: skip
+        if upload is not None:
+            errors["file"] = [_("A confidential document is never uploaded to chibo: keep only "
+                                "its reference and say where members can read it.")]  # fmt: skip
         if not data["where_to_read"]:
             errors["where_to_read"] = [_("Say where members can read the confidential document "
                                          "(for example: the commune committee's office).")]  # fmt: skip
-    elif not data["body"]:
-        errors["body"] = [_("Paste the document's text.")]
+    elif not data["body"] and upload is None:
+        errors["body"] = [_("Paste the document's text or attach it as a file.")]
     elif len(data["body"]) > MAX_BODY:
         errors["body"] = [_("Keep the text under %(n)s characters.") % {"n": MAX_BODY}]
+    if upload is not None and "file" not in errors:
+        try:
+            checked = check_upload(upload)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            data.update(file_name=checked["name"], file_size=checked["size"],
+                        file_type=checked["content_type"], extension=checked["extension"])  # fmt: skip
     if errors:
         raise ValidationError(errors)
     return data
 
 
+def _create(upload, **data) -> Document:
+    """The row, with the uploaded file stored under a random name (the original is kept in
+    `file_name` and given on download); the stored file is removed if the row is not saved."""
+    extension = data.pop("extension", "")
+    document = Document(**data)
+    if upload is not None:
+        upload.seek(0)
+        document.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    try:
+        document.save()
+    except BaseException:
+        if document.file:
+            document.file.delete(save=False)
+        raise
+    return document
+
+
 @transaction.atomic
 def document_publish(*, unit: Unit, by, kind: str, title: str, confidentiality: str,
                      number: str = "", issued_on: datetime.date | None = None, body: str = "",
-                     where_to_read: str = "") -> Document:  # fmt: skip
+                     where_to_read: str = "", file=None) -> Document:  # fmt: skip
     """An upper level's document for everyone in `unit`'s subtree."""
     if not scope_for(by).can_manage_unit(unit):
         raise PermissionDenied
     data = _checked(kind=kind, number=number, title=title, confidentiality=confidentiality,
-                    body=body, where_to_read=where_to_read)  # fmt: skip
-    document = Document.objects.create(province=province_of(unit), unit=unit, issued_on=issued_on,
-                                       published_by=by, **data)  # fmt: skip
+                    body=body, where_to_read=where_to_read, upload=file)  # fmt: skip
+    document = _create(file, province=province_of(unit), unit=unit, issued_on=issued_on,
+                       published_by=by, **data)  # fmt: skip
     audit.record(actor=by, action="document.publish", obj=document, unit_path=unit.path,
                  changes={"title": document.title, "confidentiality": confidentiality})  # fmt: skip
     document_added.send(sender=Document, document=document)
@@ -81,16 +111,17 @@ def document_publish(*, unit: Unit, by, kind: str, title: str, confidentiality: 
 @transaction.atomic
 def document_add_to_meeting(*, meeting: Meeting, by, title: str, confidentiality: str,
                             number: str = "", issued_on: datetime.date | None = None,
-                            body: str = "", where_to_read: str = "") -> Document:  # fmt: skip
+                            body: str = "", where_to_read: str = "", file=None) -> Document:  # fmt: skip
     """A secretary's document for a meeting still to be held, for those who see the meeting."""
     if not scope_for(by).can_plan_meetings(meeting.unit):
         raise PermissionDenied
     if not meeting.is_open:
         raise ValidationError(_("Documents are added before the meeting is finalised."))
     data = _checked(kind=DocumentKind.MEETING, number=number, title=title,
-                    confidentiality=confidentiality, body=body, where_to_read=where_to_read)  # fmt: skip
-    document = Document.objects.create(province_id=meeting.province_id, unit=meeting.unit,
-                                       meeting=meeting, issued_on=issued_on, published_by=by, **data)  # fmt: skip
+                    confidentiality=confidentiality, body=body, where_to_read=where_to_read,
+                    upload=file)  # fmt: skip
+    document = _create(file, province_id=meeting.province_id, unit=meeting.unit, meeting=meeting,
+                       issued_on=issued_on, published_by=by, **data)  # fmt: skip
     audit.record(actor=by, action="document.add", obj=document, unit_path=meeting.unit.path,
                  changes={"meeting": meeting.pk, "title": document.title,
                           "confidentiality": confidentiality})  # fmt: skip

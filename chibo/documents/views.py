@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import scope_for
+from chibo.core.http import stored_file_download
 from chibo.meetings.selectors import get_meeting
 from chibo.org import selectors as org_selectors
 from chibo.org.forms import run_form
@@ -47,13 +49,23 @@ def document_detail(request, pk: int):
 
 
 @login_required
+@require_GET
+def document_file(request, pk: int):
+    document = selectors.get_document(scope_for(request.user), pk)
+    if not document.file:
+        raise Http404
+    services.document_mark_read(document=document, user=request.user)
+    return stored_file_download(document.file, name=document.file_name, content_type=document.file_type)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def document_publish(request, pk: int):
     scope = scope_for(request.user)
     unit = org_selectors.get_unit(scope, pk)
     if not scope.can_manage_unit(unit):
         raise PermissionDenied
-    form = DocumentForm(request.POST or None)
+    form = DocumentForm(request.POST or None, request.FILES or None)
     document = run_form(request, form, lambda d: services.document_publish(unit=unit, by=request.user, **d))
     if document:
         messages.success(request, _("The document is published to %(unit)s.") % {"unit": unit.name})
@@ -70,7 +82,7 @@ def meeting_document_add(request, pk: int):
     meeting = get_meeting(scope, pk)
     if not scope.can_plan_meetings(meeting.unit):
         raise PermissionDenied
-    form = MeetingDocumentForm(request.POST or None)
+    form = MeetingDocumentForm(request.POST or None, request.FILES or None)
     document = run_form(request, form, lambda d: services.document_add_to_meeting(
         meeting=meeting, by=request.user, **d))  # fmt: skip
     if document:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chibo.accounts.access import scope_for
-from chibo.core.http import is_htmx
+from chibo.core.http import is_htmx, stored_file_download
 
 from . import attachment_services, selectors
 from .models import AttachmentKind, MeetingAttachment
@@ -70,19 +70,7 @@ def attachments(request, pk: int):
 
 
 def file_response(attachment: MeetingAttachment) -> FileResponse:
-    """The stored file under its original name, as a download only."""
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )  # fmt: skip
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return stored_file_download(attachment.file, name=attachment.name, content_type=attachment.content_type)
 
 
 @login_required

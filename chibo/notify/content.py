@@ -52,6 +52,7 @@ def document_params(document) -> dict:
               "confidential": document.is_confidential, "where_to_read": document.where_to_read}  # fmt: skip
     if not document.is_confidential:
         params["excerpt"] = _excerpt(document.body)
+        params["file_name"] = document.file_name
     return params
 
 
@@ -85,7 +86,9 @@ def render(kind: str, params: dict) -> Rendered:
             # Reference only, whatever the stored row holds.
             return Rendered(_("Confidential document: %(name)s") % {"name": name},
                             _("Read it at: %(where)s.") % {"where": p.get("where_to_read", "")})
-        return Rendered(_("New document: %(name)s") % {"name": name}, p.get("excerpt", ""))
+        text = p.get("excerpt") or (_("Attached file: %(file)s") % {"file": p["file_name"]}
+                                    if p.get("file_name") else "")  # fmt: skip
+        return Rendered(_("New document: %(name)s") % {"name": name}, text)
     if kind == Kind.MINUTES_FINALISED:
         return Rendered(
             _("Minutes of %(cell)s, %(date)s, are finalised") % {**p, "date": _date(p["date"])},

@@ -37,10 +37,12 @@ def meeting_announced(meeting_id: int) -> int:
 
 def meetings_tomorrow(today: datetime.date) -> int:
     tomorrow = today + datetime.timedelta(days=1)
+    meetings = list(Meeting.objects.filter(date=tomorrow, status=MeetingStatus.ANNOUNCED).select_related("unit"))
+    people = recipients.cells_members(sorted({m.unit_id for m in meetings}), today=today)
     sent = 0
-    for meeting in Meeting.objects.filter(date=tomorrow, status=MeetingStatus.ANNOUNCED).select_related("unit"):
-        sent += notify(user_ids=recipients.cell_members(meeting.unit_id, today=today),
-                       kind=Kind.MEETING_TOMORROW, key=f"meeting:{meeting.pk}:tomorrow:{tomorrow}",
+    for meeting in meetings:
+        sent += notify(user_ids=people[meeting.unit_id], kind=Kind.MEETING_TOMORROW,
+                       key=f"meeting:{meeting.pk}:tomorrow:{tomorrow}",
                        params=content.meeting_params(meeting), url=content.meeting_url(meeting.pk))  # fmt: skip
     return sent
 

@@ -162,3 +162,64 @@ def test_not_for_outsiders(world, announced):
     with pytest.raises(PermissionDenied):
         services.document_publish(unit=world.c2, by=world.users["officer_c1"], kind="news",
                                   title="x", confidentiality="normal", body="x")  # fmt: skip
+
+
+# --- files ------------------------------------------------------------------------------------
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name="chi-thi-05.pdf", content=PDF):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def with_file(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return services.document_publish(unit=world.c1, by=world.users["officer_c1"], kind="directive",
+                                     number="05-CT/ĐU", title="Chỉ thị (bản chụp)",
+                                     confidentiality="normal", file=pdf())  # fmt: skip
+
+
+def test_a_document_can_be_a_file_served_only_to_its_readers(world, client_as, api_client_as, with_file):
+    assert (with_file.file_name, with_file.file_size, with_file.body) == ("chi-thi-05.pdf", len(PDF), "")
+    url = reverse("document_file", args=[with_file.pk])
+    readers = {"member_a", "secretary_a", "secretary_b", "officer_c1", "admin_p"}
+    responses = check_matrix(client_as, url, page_row(readers))
+    download = responses["member_a"]
+    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Disposition"].startswith("attachment") and download["X-Content-Type-Options"] == "nosniff"
+    check_matrix(api_client_as, f"{API}/documents/{with_file.pk}/file", row(readers))
+    assert DocumentRead.objects.filter(document=with_file, user=world.users["member_a"]).exists()
+    page = client_as("member_a").get(reverse("document_detail", args=[with_file.pk])).content.decode()
+    assert "chi-thi-05.pdf" in page and url in page
+
+
+def test_a_document_without_a_file_has_no_download(world, client_as, directive):
+    assert client_as("member_a").get(reverse("document_file", args=[directive.pk])).status_code == 404
+
+
+def test_a_confidential_document_is_never_uploaded(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(ValidationError) as refused:
+        services.document_publish(unit=world.c1, by=world.users["officer_c1"], kind="directive",
+                                  title="Nghị quyết mật", confidentiality=Confidentiality.CONFIDENTIAL,
+                                  where_to_read="Văn phòng Đảng ủy", file=pdf())  # fmt: skip
+    assert "không bao giờ được tải lên" in refused.value.message_dict["file"][0]
+    assert not Document.objects.exists() and not list(tmp_path.rglob("*.pdf"))
+
+
+def test_a_file_that_is_not_what_it_says_is_refused_in_vietnamese(world, client_as, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = client_as("officer_c1").post(reverse("document_publish", args=[world.c1.pk]), {
+        "kind": "news", "title": "Tin", "confidentiality": "normal",
+        "file": pdf("tin.pdf", b"MZ\x90\x00 not a pdf")})  # fmt: skip
+    assert response.status_code == 422
+    assert "không phải tệp .pdf" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_the_database_refuses_a_file_on_a_confidential_document(world, with_file):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Document.objects.filter(pk=with_file.pk).update(confidentiality=Confidentiality.CONFIDENTIAL)
