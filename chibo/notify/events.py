@@ -20,7 +20,7 @@ from chibo.reports.periods import Period
 
 from . import content, recipients
 from .models import Kind
-from .services import notify
+from .services import Event, notify, notify_all
 
 OVERDUE_CATCH_UP = 7  # days after a deadline in which a worker that was down still reminds
 NAMES_SHOWN = 5
@@ -35,15 +35,20 @@ def meeting_announced(meeting_id: int) -> int:
                   params=content.meeting_params(meeting), url=content.meeting_url(meeting.pk))  # fmt: skip
 
 
+BATCH = 200  # meetings told in one transaction
+
+
 def meetings_tomorrow(today: datetime.date) -> int:
     tomorrow = today + datetime.timedelta(days=1)
     meetings = list(Meeting.objects.filter(date=tomorrow, status=MeetingStatus.ANNOUNCED).select_related("unit"))
     people = recipients.cells_members(sorted({m.unit_id for m in meetings}), today=today)
     sent = 0
-    for meeting in meetings:
-        sent += notify(user_ids=people[meeting.unit_id], kind=Kind.MEETING_TOMORROW,
-                       key=f"meeting:{meeting.pk}:tomorrow:{tomorrow}",
-                       params=content.meeting_params(meeting), url=content.meeting_url(meeting.pk))  # fmt: skip
+    for start in range(0, len(meetings), BATCH):
+        sent += notify_all([
+            Event(Kind.MEETING_TOMORROW, f"meeting:{m.pk}:tomorrow:{tomorrow}", content.meeting_params(m),
+                  content.meeting_url(m.pk), tuple(people[m.unit_id]))
+            for m in meetings[start : start + BATCH]
+        ])  # fmt: skip
     return sent
 
 

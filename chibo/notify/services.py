@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -40,51 +41,78 @@ def contacts(user_ids: Iterable[int]) -> dict[int, Contact]:
     return found
 
 
-def _wanted(kind: str, user_ids: list[int]) -> list[tuple[int, str]]:
-    """(user, channel) pairs for a new notification of `kind`: the channel carries the kind,
-    the user has an address on it, and has not turned it off (or turned it on, where the
-    channel is off by default)."""
-    outside = [c for c in channel_registry.configured() if c.carries(kind)]
-    if not outside or not user_ids:
+@dataclass(frozen=True)
+class Event:
+    """Something to tell `user_ids`; `key` names it, once per user."""
+
+    kind: str
+    key: str
+    params: dict
+    url: str
+    user_ids: tuple[int, ...]
+
+
+def _wanted(pairs: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """For new (user, kind) pairs: (user, kind, channel) for each outside channel that carries
+    the kind, on which the user has an address and has not turned it off (or turned it on,
+    where the channel is off by default)."""
+    outside = channel_registry.configured()
+    if not outside or not pairs:
         return []
+    user_ids = sorted({u for u, _kind in pairs})
     people = contacts(user_ids)
-    choices: dict[tuple[int, str], bool] = {}
+    kinds = sorted({k for _u, k in pairs})
+    choices: dict[tuple[int, str, str], bool] = {}
     for chunk in _chunks(user_ids):
-        choices.update({(u, ch): on for u, ch, on in ChannelChoice.objects.filter(
-            kind=kind, user_id__in=chunk).values_list("user_id", "channel", "enabled")})  # fmt: skip
-    pairs = []
-    for user_id in user_ids:
+        choices.update({(u, k, ch): on for u, k, ch, on in ChannelChoice.objects.filter(
+            kind__in=kinds, user_id__in=chunk).values_list("user_id", "kind", "channel", "enabled")})  # fmt: skip
+    wanted = []
+    for user_id, kind in pairs:
         contact = people.get(user_id)
         for channel in outside:
-            if contact and channel.address(contact) and choices.get((user_id, channel.name),
-                                                                    channel.default_on):  # fmt: skip
-                pairs.append((user_id, channel.name))
-    return pairs
+            if (contact and channel.carries(kind) and channel.address(contact)
+                    and choices.get((user_id, kind, channel.name), channel.default_on)):  # fmt: skip
+                wanted.append((user_id, kind, channel.name))
+    return wanted
 
 
 @transaction.atomic
-def notify(*, user_ids: Iterable[int], kind: str, key: str, params: dict, url: str = "") -> int:
-    """One notification per user for this event (`key`), with its deliveries; users who
-    already have it are skipped. Returns the number of deliveries created."""
-    user_ids = sorted(set(user_ids))
-    if not user_ids:
+def notify_all(events: list[Event]) -> int:
+    """One notification per user and event, with its deliveries, for many events at once;
+    users who already have an event's notification are skipped. Returns the number of
+    deliveries created."""
+    users = sorted({u for e in events for u in e.user_ids})
+    keys = sorted({e.key for e in events})
+    have: set[tuple[int, str]] = set()
+    for chunk in _chunks(users):
+        for key_chunk in _chunks(keys):
+            have.update(Notification.objects.filter(user_id__in=chunk, key__in=key_chunk)
+                        .values_list("user_id", "key"))  # fmt: skip
+    rows = [Notification(user_id=u, kind=e.kind, key=e.key, params=e.params, url=e.url)
+            for e in events for u in sorted(set(e.user_ids)) if (u, e.key) not in have]  # fmt: skip
+    if not rows:
         return 0
-    have: set[int] = set()
-    for chunk in _chunks(user_ids):
-        have.update(Notification.objects.filter(key=key, user_id__in=chunk)
-                    .values_list("user_id", flat=True))  # fmt: skip
-    new = [u for u in user_ids if u not in have]
-    created = Notification.objects.bulk_create(
-        [Notification(user_id=u, kind=kind, key=key, params=params, url=url) for u in new],
-        batch_size=CHUNK,
-    )
-    by_user = {n.user_id: n.pk for n in created}
-    if None in by_user.values():  # a database that returns no ids from a bulk insert
-        by_user = dict(Notification.objects.filter(key=key, user_id__in=new)
-                       .values_list("user_id", "pk"))  # fmt: skip
-    deliveries = [Delivery(notification_id=by_user[u], channel=ch) for u, ch in _wanted(kind, new)]
+    Notification.objects.bulk_create(rows, batch_size=CHUNK)
+    if any(n.pk is None for n in rows):  # a database that returns no ids from a bulk insert
+        ids = {}
+        for chunk in _chunks(sorted({n.user_id for n in rows})):
+            ids.update({(u, k): pk for u, k, pk in Notification.objects.filter(
+                user_id__in=chunk, key__in=keys).values_list("user_id", "key", "pk")})  # fmt: skip
+        for n in rows:
+            n.pk = ids[(n.user_id, n.key)]
+    by_pair = {(n.user_id, n.kind): [] for n in rows}
+    for n in rows:
+        by_pair[(n.user_id, n.kind)].append(n.pk)
+    deliveries = [Delivery(notification_id=pk, channel=channel)
+                  for user_id, kind, channel in _wanted(list(by_pair))
+                  for pk in by_pair[(user_id, kind)]]  # fmt: skip
     Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
     return len(deliveries)
+
+
+def notify(*, user_ids: Iterable[int], kind: str, key: str, params: dict, url: str = "") -> int:
+    """One event: see `notify_all`."""
+    return notify_all([Event(kind, key, params, url, tuple(user_ids))])
 
 
 def mark_read(*, notification: Notification) -> Notification:
@@ -177,3 +205,17 @@ def release(*, worker_ids: Iterable[str]) -> int:
     """Deliveries left SENDING by workers that are gone go back to PENDING."""
     return Delivery.objects.filter(status=DeliveryStatus.SENDING, worker_id__in=list(worker_ids)
                                    ).update(status=DeliveryStatus.PENDING)  # fmt: skip
+
+
+def prune(*, today: datetime.date) -> int:
+    """Notifications older than CHIBO_NOTIFICATION_DAYS go (their deliveries with them), and
+    finished jobs older than a month: a province's daily reminders alone are tens of thousands
+    of rows."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.make_aware(datetime.datetime.combine(
+        today - datetime.timedelta(days=settings.CHIBO_NOTIFICATION_DAYS), datetime.time()))  # fmt: skip
+    removed, _by_model = Notification.objects.filter(created_at__lt=cutoff).delete()
+    jobs_cutoff = timezone.now() - datetime.timedelta(days=30)
+    DBTaskResult.objects.finished().filter(finished_at__lt=jobs_cutoff).delete()
+    return removed

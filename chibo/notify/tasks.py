@@ -68,5 +68,10 @@ def cells_not_met(day: str) -> int:
     return _then_deliver(events.cells_not_met(datetime.date.fromisoformat(day)))
 
 
+@task()
+def prune(day: str) -> int:
+    return services.prune(today=datetime.date.fromisoformat(day))
+
+
 PERIODIC = {"meetings_tomorrow": meetings_tomorrow, "task_deadlines": task_deadlines,
-            "cells_not_met": cells_not_met}  # fmt: skip
+            "cells_not_met": cells_not_met, "prune": prune}  # fmt: skip

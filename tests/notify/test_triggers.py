@@ -114,12 +114,12 @@ def test_the_daily_checks_are_queued_once_a_day_from_the_reminder_hour(world, se
     early = timezone.make_aware(datetime.datetime(2026, 12, 5, 6, 59))
     later = timezone.make_aware(datetime.datetime(2026, 12, 5, 8, 0))
     assert worker.queue_periodic(early) == []
-    assert sorted(worker.queue_periodic(later)) == ["cells_not_met", "meetings_tomorrow", "task_deadlines"]
+    assert sorted(worker.queue_periodic(later)) == ["cells_not_met", "meetings_tomorrow", "prune", "task_deadlines"]
     assert worker.queue_periodic(later) == []
-    assert PeriodicRun.objects.filter(slot="2026-12-05").count() == 3
-    assert DBTaskResult.objects.filter(status="READY").count() == 3
-    assert run_jobs() == 3
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
+    assert PeriodicRun.objects.filter(slot="2026-12-05").count() == 4
+    assert DBTaskResult.objects.filter(status="READY").count() == 4
+    assert run_jobs() == 4
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 4
 
 
 def test_documents_reach_their_subtree_and_a_meeting_document_the_cell(addresses):
@@ -213,3 +213,17 @@ def test_a_failed_e_mail_is_tried_again_later_then_given_up(addresses, monkeypat
         Delivery.objects.update(next_attempt_at=None)
         services.send_due(worker_id="w")
     assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.FAILED, services.MAX_ATTEMPTS)}
+
+
+def test_old_notifications_and_finished_jobs_are_pruned(addresses, settings):
+    world = addresses
+    settings.CHIBO_NOTIFICATION_DAYS = 30
+    announce(world, in_days(5))
+    run_jobs()
+    old, recent = Notification.objects.order_by("pk")[:2]
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    DBTaskResult.objects.update(finished_at=timezone.now() - datetime.timedelta(days=31))
+    assert services.prune(today=timezone.localdate()) >= 1
+    assert list(Notification.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not Delivery.objects.filter(notification_id=old.pk).exists()
+    assert not DBTaskResult.objects.exists()
