@@ -22,7 +22,8 @@ class ChoicesForm(forms.Form):
                 self.fields[name] = forms.BooleanField(required=False, initial=current[(kind, channel.name)],
                                                        label=f"{label} — {channel.label}")  # fmt: skip
                 cells.append(name)
-            self.rows.append((label, [self[n] if n else None for n in cells]))
+            if any(cells):
+                self.rows.append((label, [self[n] if n else None for n in cells]))
 
     def enabled(self) -> set[tuple[str, str]]:
         return {tuple(name.split("__", 1)) for name, on in self.cleaned_data.items() if on}

@@ -14,11 +14,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from chibo.accounts.models import Grant, Role
+
 from . import channels as channel_registry
 from .channels import Contact, DeliveryError, Outgoing
 from .content import render
 from .models import ChannelChoice, Delivery, DeliveryStatus, Kind, Notification
 
+# Kinds only organisation-board officers receive, so only they choose how.
+OFFICER_KINDS = {Kind.CELLS_NOT_MET}
 CHUNK = 500  # ids per IN (…) list
 SEND_BATCH = 50
 MAX_ATTEMPTS = 5
@@ -129,21 +133,24 @@ def mark_all_read(*, user) -> int:
 
 @transaction.atomic
 def choices_save(*, user, enabled: set[tuple[str, str]]) -> None:
-    """`enabled`: the (kind, channel) pairs the user wants; every other pair is off."""
-    for channel in channel_registry.configured():
-        for kind in Kind.values:
-            ChannelChoice.objects.update_or_create(
-                user=user, kind=kind, channel=channel.name,
-                defaults={"enabled": (kind, channel.name) in enabled},
-            )  # fmt: skip
+    """`enabled`: the (kind, channel) pairs the user wants; every other pair of the user's
+    choices is off."""
+    for kind, channel in choices_of(user):
+        ChannelChoice.objects.update_or_create(user=user, kind=kind, channel=channel,
+                                               defaults={"enabled": (kind, channel) in enabled})  # fmt: skip
 
 
 def choices_of(user) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) pair of this deployment, with the user's choice or the default."""
     stored = {(k, ch): on for k, ch, on in user.notification_choices.values_list(
         "kind", "channel", "enabled")}  # fmt: skip
+    kinds = [k for k in Kind.values if k not in OFFICER_KINDS or _is_officer(user)]
     return {(kind, c.name): stored.get((kind, c.name), c.default_on)
-            for c in channel_registry.configured() for kind in Kind.values if c.carries(kind)}  # fmt: skip
+            for c in channel_registry.configured() for kind in kinds if c.carries(kind)}  # fmt: skip
+
+
+def _is_officer(user) -> bool:
+    return Grant.objects.current().filter(user=user, role=Role.OFFICER).exists()
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -88,3 +88,11 @@ def test_member_prepares_and_the_secretary_sees_it(world, open_page, live_server
     assert "Tài liệu mới: Báo cáo tài chính quỹ đường thôn" in listing
     assert "Chi bộ thôn Ấp Đông sinh hoạt ngày" in listing
     assert_fits(member, "member-notifications")
+
+    # Which kinds also come by e-mail: untick one and save.
+    member.goto(f"{live_server.url}/notifications/choices/")
+    member.uncheck("#id_documents_added__email")
+    member.click("main form button[type=submit]")
+    member.wait_for_load_state()
+    assert not member.is_checked("#id_documents_added__email") and member.is_checked("#id_meeting_tomorrow__email")
+    assert_fits(member, "member-choices")

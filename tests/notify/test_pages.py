@@ -84,7 +84,10 @@ def test_choices_page_saves_every_box_and_warns_without_an_address(world, client
     user = world.users["member_a"]
     assert services.choices_of(user)[(Kind.MEETING_TOMORROW, "email")] is True
     assert services.choices_of(user)[(Kind.MEETING_ANNOUNCED, "email")] is False
-    assert ChannelChoice.objects.filter(user=user).count() == len(Kind.values)
+    # Cells not met by the deadline concern organisation boards only: not offered to a member.
+    assert ChannelChoice.objects.filter(user=user).count() == len(Kind.values) - 1
+    assert "Chi bộ chưa sinh hoạt đến ngày hạn" not in page
+    assert "Chi bộ chưa sinh hoạt đến ngày hạn" in client_as("officer_c1").get(reverse("notification_choices")).content.decode()
 
 
 def test_api_refuses_an_unknown_kind_or_channel_in_vietnamese(world, api_client_as):
