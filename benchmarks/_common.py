@@ -72,3 +72,16 @@ def summary(values_ms: list[float]) -> str:
         f"p95={percentile(values_ms, 95):7.1f} ms  max={max(values_ms):7.1f} ms  "
         f"mean={statistics.fmean(values_ms):7.1f} ms"
     )
+
+
+def working_copy(db: Path, prefix: str) -> tuple[str, Path]:
+    """A copy of the SQLite file `db` in a new temporary folder (the benchmark writes to it).
+    Returns the folder, to remove afterwards, and the copy."""
+    import shutil
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    path = Path(folder) / db.name
+    started = time.perf_counter()
+    shutil.copyfile(db, path)
+    print(f"Copied {db} ({db.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f} s")
+    return folder, path

@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary
+from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary, working_copy
 
 TARGET_P95_MS = 150
 
@@ -71,12 +70,7 @@ def main() -> int:
     if "CHIBO_DATABASE_URL" not in os.environ:
         if not args.db.exists():
             _generate(args.db.resolve())
-        tmp = tempfile.mkdtemp(prefix="chibo-bench-dash-")
-        path = Path(tmp) / "province.sqlite3"
-        started = time.perf_counter()
-        shutil.copyfile(args.db, path)
-        print(f"Copied {args.db} ({args.db.stat().st_size / 2**20:.0f} MiB) in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        tmp, path = working_copy(args.db, "chibo-bench-dash-")
     try:
         engine = configure(path)
         print(f"Database: {engine}")

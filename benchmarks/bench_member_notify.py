@@ -28,12 +28,11 @@ import datetime
 import os
 import random
 import shutil
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary
+from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary, working_copy
 
 TARGET_HOME_P95_MS = 50
 TARGET_REMINDERS_S = 60
@@ -152,9 +151,7 @@ def main() -> int:
             from bench_dashboard import _generate
 
             _generate(args.db.resolve())
-        tmp = tempfile.mkdtemp(prefix="chibo-bench-member-")
-        path = Path(tmp) / "province.sqlite3"
-        shutil.copyfile(args.db, path)
+        tmp, path = working_copy(args.db, "chibo-bench-member-")
     try:
         print(f"Database: {configure(path)}")
         migrate()

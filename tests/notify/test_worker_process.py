@@ -53,6 +53,22 @@ def chibo(env, *args, **kwargs):
                           capture_output=True, text=True, timeout=300, **kwargs)  # fmt: skip
 
 
+def kill_while_sending(env, gateway, *, hang_on: int) -> None:
+    """Start worker w1, and SIGKILL it while the gateway holds its `hang_on`-th message."""
+    gateway.hang_on = hang_on
+    worker = subprocess.Popen([sys.executable, "-m", "chibo", "worker", "--worker-id", "w1",
+                               "--interval", "0.2"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        assert gateway.hanging.wait(60), "the worker never reached the gateway"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    gateway.release.set()
+
+
 @pytest.fixture
 def installation(tmp_path):
     env = {**os.environ, "CHIBO_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
@@ -68,18 +84,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_everything_once(installati
         env = {**installation, "CHIBO_NOTIFY_WEBHOOKS": json.dumps(
             [{"name": "sms", "url": gateway.url, "default_on": True}])}  # fmt: skip
         chibo(env, "shell", "-v", "0", "-c", SETUP)
-        gateway.hang_on = 5  # the 5th message reaches the gateway, which never answers
-        first = subprocess.Popen([sys.executable, "-m", "chibo", "worker", "--worker-id", "w1",
-                                  "--interval", "0.2"], cwd=ROOT, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            assert gateway.hanging.wait(60), "the worker never reached the gateway"
-            os.kill(first.pid, signal.SIGKILL)
-            first.wait(10)
-        finally:
-            if first.poll() is None:
-                first.kill()
-        gateway.release.set()
+        kill_while_sending(env, gateway, hang_on=5)  # the 5th message is received, never answered
         assert len(gateway.acknowledged) == 4
         before = json.loads(chibo(env, "shell", "-v", "0", "-c", REPORT).stdout)
         assert before["jobs"] == ["RUNNING"]  # the killed worker's job is left claimed
@@ -102,17 +107,7 @@ def test_another_worker_takes_over_when_the_dead_ones_heartbeat_is_stale(install
         env = {**installation, "CHIBO_NOTIFY_WEBHOOKS": json.dumps(
             [{"name": "sms", "url": gateway.url, "default_on": True}])}  # fmt: skip
         chibo(env, "shell", "-v", "0", "-c", SETUP)
-        gateway.hang_on = 2
-        first = subprocess.Popen([sys.executable, "-m", "chibo", "worker", "--worker-id", "w1"],
-                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            assert gateway.hanging.wait(60)
-            os.kill(first.pid, signal.SIGKILL)
-            first.wait(10)
-        finally:
-            if first.poll() is None:
-                first.kill()
-        gateway.release.set()
+        kill_while_sending(env, gateway, hang_on=2)
         # While w1's heartbeat is fresh, another worker leaves w1's job and claimed messages alone…
         chibo(env, "worker", "--worker-id", "w2", "--once", "--stale-after", "60")
         middle = json.loads(chibo(env, "shell", "-v", "0", "-c", REPORT).stdout)
