@@ -11,12 +11,7 @@ from django.utils import timezone
 from chibo.accounts.models import Grant, Role
 from chibo.org.models import TemporaryAttachment, Unit
 
-CHUNK = 500
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+from .services import chunks
 
 
 def _active_users(q: Q) -> list[int]:
@@ -29,7 +24,7 @@ def cells_members(cell_ids: list[int], *, today: datetime.date | None = None) ->
     today = today or timezone.localdate()
     found: dict[int, list[int]] = {cell: [] for cell in cell_ids}
     users = get_user_model().objects.filter(is_active=True)
-    for chunk in _chunks(cell_ids):
+    for chunk in chunks(cell_ids):
         for user_id, cell_id in users.filter(member__cell_id__in=chunk, member__departed_on__isnull=True
                                              ).values_list("pk", "member__cell_id"):  # fmt: skip
             found[cell_id].append(user_id)

@@ -28,14 +28,15 @@ SEND_BATCH = 50
 MAX_ATTEMPTS = 5
 
 
-def _chunks(items: list, size: int = CHUNK):
+def chunks(items: list, size: int = CHUNK):
+    """`items` in lists of `size`: one IN (…) list each."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
 def contacts(user_ids: Iterable[int]) -> dict[int, Contact]:
     found = {}
-    for chunk in _chunks(list(user_ids)):
+    for chunk in chunks(list(user_ids)):
         rows = get_user_model().objects.filter(pk__in=chunk).values_list(
             "pk", "username", "first_name", "last_name", "email", "member__full_name",
             "member__email", "member__phone")  # fmt: skip
@@ -67,7 +68,7 @@ def _wanted(pairs: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     people = contacts(user_ids)
     kinds = sorted({k for _u, k in pairs})
     choices: dict[tuple[int, str, str], bool] = {}
-    for chunk in _chunks(user_ids):
+    for chunk in chunks(user_ids):
         choices.update({(u, k, ch): on for u, k, ch, on in ChannelChoice.objects.filter(
             kind__in=kinds, user_id__in=chunk).values_list("user_id", "kind", "channel", "enabled")})  # fmt: skip
     wanted = []
@@ -88,8 +89,8 @@ def notify_all(events: list[Event]) -> int:
     users = sorted({u for e in events for u in e.user_ids})
     keys = sorted({e.key for e in events})
     have: set[tuple[int, str]] = set()
-    for chunk in _chunks(users):
-        for key_chunk in _chunks(keys):
+    for chunk in chunks(users):
+        for key_chunk in chunks(keys):
             have.update(Notification.objects.filter(user_id__in=chunk, key__in=key_chunk)
                         .values_list("user_id", "key"))  # fmt: skip
     rows = [Notification(user_id=u, kind=e.kind, key=e.key, params=e.params, url=e.url)
@@ -99,7 +100,7 @@ def notify_all(events: list[Event]) -> int:
     Notification.objects.bulk_create(rows, batch_size=CHUNK)
     if any(n.pk is None for n in rows):  # a database that returns no ids from a bulk insert
         ids = {}
-        for chunk in _chunks(sorted({n.user_id for n in rows})):
+        for chunk in chunks(sorted({n.user_id for n in rows})):
             ids.update({(u, k): pk for u, k, pk in Notification.objects.filter(
                 user_id__in=chunk, key__in=keys).values_list("user_id", "key", "pk")})  # fmt: skip
         for n in rows:
