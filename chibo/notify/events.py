@@ -15,6 +15,7 @@ from chibo.documents.models import Document
 from chibo.followup.models import ACTIVE_STATUSES, Proposal, Task
 from chibo.followup.selectors import SOON_DAYS
 from chibo.meetings.models import Meeting, MeetingStatus
+from chibo.org.services import province_of
 from chibo.reports.compliance import compliance
 from chibo.reports.periods import Period
 
@@ -32,7 +33,8 @@ def meeting_announced(meeting_id: int) -> int:
         return 0  # cancelled or started before the job ran
     return notify(user_ids=recipients.cell_members(meeting.unit_id), kind=Kind.MEETING_ANNOUNCED,
                   key=f"meeting:{meeting.pk}:announced:{meeting.date}T{meeting.start_time:%H%M}",
-                  params=content.meeting_params(meeting), url=content.meeting_url(meeting.pk))  # fmt: skip
+                  params=content.meeting_params(meeting), url=content.meeting_url(meeting.pk),
+                  province_id=meeting.province_id)  # fmt: skip
 
 
 BATCH = 200  # meetings told in one transaction
@@ -46,7 +48,7 @@ def meetings_tomorrow(today: datetime.date) -> int:
     for start in range(0, len(meetings), BATCH):
         sent += notify_all([
             Event(Kind.MEETING_TOMORROW, f"meeting:{m.pk}:tomorrow:{tomorrow}", content.meeting_params(m),
-                  content.meeting_url(m.pk), tuple(people[m.unit_id]))
+                  content.meeting_url(m.pk), tuple(people[m.unit_id]), m.province_id)
             for m in meetings[start : start + BATCH]
         ])  # fmt: skip
     return sent
@@ -68,11 +70,11 @@ def minutes_finalised(meeting_id: int) -> int:
     meeting = Meeting.objects.select_related("unit").get(pk=meeting_id)
     sent = notify(user_ids=recipients.cell_members(meeting.unit_id), kind=Kind.MINUTES_FINALISED,
                   key=f"meeting:{meeting.pk}:finalised", params=content.meeting_params(meeting),
-                  url=content.meeting_url(meeting.pk))  # fmt: skip
+                  url=content.meeting_url(meeting.pk), province_id=meeting.province_id)  # fmt: skip
     for task in meeting.tasks.select_related("cell").prefetch_related("assignees"):
         sent += notify(user_ids=_task_people(task), kind=Kind.TASK_ASSIGNED,
                        key=f"task:{task.pk}:assigned", params=content.task_params(task),
-                       url=_task_url(task))  # fmt: skip
+                       url=_task_url(task), province_id=task.province_id)  # fmt: skip
     return sent
 
 
@@ -88,7 +90,8 @@ def task_deadlines(today: datetime.date) -> int:
                       else (Kind.TASK_DUE_SOON, "soon"))  # fmt: skip
         sent += notify(user_ids=_task_people(task), kind=kind,
                        key=f"task:{task.pk}:{word}:{task.deadline}",
-                       params=content.task_params(task), url=_task_url(task))  # fmt: skip
+                       params=content.task_params(task), url=_task_url(task),
+                       province_id=task.province_id)  # fmt: skip
     return sent
 
 
@@ -98,7 +101,7 @@ def document_added(document_id: int) -> int:
               else recipients.subtree_members(document.unit))  # fmt: skip
     return notify(user_ids=people, kind=Kind.DOCUMENTS_ADDED, key=f"document:{document.pk}",
                   params=content.document_params(document),
-                  url=reverse("document_detail", args=[document.pk]))  # fmt: skip
+                  url=reverse("document_detail", args=[document.pk]), province_id=document.province_id)  # fmt: skip
 
 
 def proposal_closed(proposal_id: int) -> int:
@@ -110,7 +113,7 @@ def proposal_closed(proposal_id: int) -> int:
         people.append(proposal.created_by_id)
     return notify(user_ids=people, kind=Kind.PROPOSAL_ANSWERED, key=f"proposal:{proposal.pk}:closed",
                   params=content.proposal_params(proposal),
-                  url=reverse("proposal_detail", args=[proposal.pk]))  # fmt: skip
+                  url=reverse("proposal_detail", args=[proposal.pk]), province_id=proposal.province_id)  # fmt: skip
 
 
 def cells_not_met(today: datetime.date) -> int:
@@ -135,5 +138,6 @@ def cells_not_met(today: datetime.date) -> int:
                   "deadline": min(p.day for p in late).isoformat()}  # fmt: skip
         url = reverse("unit_compliance", args=[unit.pk]) + "?" + urlencode({"p": f"{month:%Y-%m}", "kind": "late"})
         sent += notify(user_ids=user_ids, kind=Kind.CELLS_NOT_MET,
-                       key=f"unit:{unit.pk}:not-met:{month:%Y-%m}", params=params, url=url)  # fmt: skip
+                       key=f"unit:{unit.pk}:not-met:{month:%Y-%m}", params=params, url=url,
+                       province_id=province_of(unit).pk)  # fmt: skip
     return sent

@@ -28,6 +28,8 @@ class Kind(models.TextChoices):
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications")  # fmt: skip
+    # The province the event happened in: every big table carries it, to be sharded by it.
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # What the notification is about, unique per user: a job that runs twice (a worker killed
     # and restarted) finds the row and creates nothing.
@@ -60,6 +62,7 @@ class Delivery(models.Model):
     receiving side can drop the copy. A SENT row is never sent again."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.PENDING)  # fmt: skip

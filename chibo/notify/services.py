@@ -55,6 +55,7 @@ class Event:
     params: dict
     url: str
     user_ids: tuple[int, ...]
+    province_id: int
 
 
 def _wanted(pairs: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -93,7 +94,7 @@ def notify_all(events: list[Event]) -> int:
         for key_chunk in chunks(keys):
             have.update(Notification.objects.filter(user_id__in=chunk, key__in=key_chunk)
                         .values_list("user_id", "key"))  # fmt: skip
-    rows = [Notification(user_id=u, kind=e.kind, key=e.key, params=e.params, url=e.url)
+    rows = [Notification(user_id=u, province_id=e.province_id, kind=e.kind, key=e.key, params=e.params, url=e.url)
             for e in events for u in sorted(set(e.user_ids)) if (u, e.key) not in have]  # fmt: skip
     if not rows:
         return 0
@@ -105,19 +106,20 @@ def notify_all(events: list[Event]) -> int:
                 user_id__in=chunk, key__in=keys).values_list("user_id", "key", "pk")})  # fmt: skip
         for n in rows:
             n.pk = ids[(n.user_id, n.key)]
-    by_pair = {(n.user_id, n.kind): [] for n in rows}
+    by_pair: dict[tuple[int, str], list[Notification]] = {(n.user_id, n.kind): [] for n in rows}
     for n in rows:
-        by_pair[(n.user_id, n.kind)].append(n.pk)
-    deliveries = [Delivery(notification_id=pk, channel=channel)
+        by_pair[(n.user_id, n.kind)].append(n)
+    deliveries = [Delivery(notification_id=n.pk, province_id=n.province_id, channel=channel)
                   for user_id, kind, channel in _wanted(list(by_pair))
-                  for pk in by_pair[(user_id, kind)]]  # fmt: skip
+                  for n in by_pair[(user_id, kind)]]  # fmt: skip
     Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
     return len(deliveries)
 
 
-def notify(*, user_ids: Iterable[int], kind: str, key: str, params: dict, url: str = "") -> int:
+def notify(*, user_ids: Iterable[int], kind: str, key: str, params: dict, url: str = "",
+           province_id: int) -> int:  # fmt: skip
     """One event: see `notify_all`."""
-    return notify_all([Event(kind, key, params, url, tuple(user_ids))])
+    return notify_all([Event(kind, key, params, url, tuple(user_ids), province_id)])
 
 
 def mark_read(*, notification: Notification) -> Notification:

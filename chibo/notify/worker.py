@@ -87,6 +87,8 @@ def run_ready(worker_id: str, *, should_stop=lambda: False) -> int:
                 break
             result.claim(worker_id)
         runner.run_task(result)
+        if result.status == "FAILED":
+            logger.error("Job %s (%s) failed:\n%s", result.pk, result.task_path, result.traceback)
         done += 1
     return done
 

@@ -100,7 +100,8 @@ def test_api_refuses_an_unknown_kind_or_channel_in_vietnamese(world, api_client_
 
 
 def test_an_outside_link_in_a_stored_row_is_not_followed(world, client_as):
-    odd = Notification.objects.create(user=world.users["member_a"], kind=Kind.MEETING_ANNOUNCED, key="x",
+    odd = Notification.objects.create(user=world.users["member_a"], province=world.p,
+                                      kind=Kind.MEETING_ANNOUNCED, key="x",
                                       params={}, url="https://example.com/phish")  # fmt: skip
     response = client_as("member_a").get(reverse("notification_open", args=[odd.pk]))
     assert response.url == reverse("notification_list")

@@ -45,6 +45,8 @@ def test_announcing_tells_the_cell_in_the_app_and_by_e_mail(addresses):
     run_jobs()
     told = set(Notification.objects.filter(kind=Kind.MEETING_ANNOUNCED).values_list("user__username", flat=True))
     assert told == {"member_a", "secretary_a"}
+    assert set(Notification.objects.values_list("province", flat=True)) == {world.p.pk}
+    assert set(Delivery.objects.values_list("province", flat=True)) == {world.p.pk}
     assert {m.to[0] for m in mail.outbox} == {"member_a@example.vn", "secretary_a@example.vn"}
     message = mail.outbox[0]
     assert "Chi bộ thôn Ấp Đông" in message.subject and meeting.date.strftime("%d/%m/%Y") in message.subject
@@ -227,3 +229,15 @@ def test_old_notifications_and_finished_jobs_are_pruned(addresses, settings):
     assert list(Notification.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not Delivery.objects.filter(notification_id=old.pk).exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_failing_job_is_logged_with_its_traceback_and_kept(addresses, monkeypatch, caplog):
+    def broken(meeting_id):
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr(events, "meeting_announced", broken)
+    announce(addresses, in_days(5))
+    with caplog.at_level("ERROR", logger="chibo.worker"):
+        run_jobs()
+    assert "RuntimeError: hỏng" in caplog.text
+    assert DBTaskResult.objects.get().status == "FAILED"

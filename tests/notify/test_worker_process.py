@@ -34,7 +34,8 @@ for i in range({PEOPLE}):
     ids.append(User.objects.create_user(username=f"u{{i}}", password="x", member=m).pk)
 services.notify(user_ids=ids, kind="meeting_tomorrow", key="meeting:1:tomorrow:2026-12-06",
     params={{"meeting_id": 1, "cell": cell.name, "date": "2026-12-06", "time": "19:30",
-             "place": "Nhà văn hóa", "topic": "", "resolution_number": ""}}, url="/meetings/1/")
+             "place": "Nhà văn hóa", "topic": "", "resolution_number": ""}}, url="/meetings/1/",
+    province_id=root.pk)
 tasks.deliver.enqueue()
 """
 
