@@ -30,7 +30,7 @@ from .models import (
     DraftPart,
     draft_paragraphs,
 )
-from .signals import document_added
+from .signals import comment_added, document_added
 
 MAX_BODY = 100_000
 
@@ -165,6 +165,7 @@ def comment_add(*, meeting: Meeting, by, part: str, paragraph: int, text: str) -
                                           quote=lines[paragraph][:200], author=by, text=text)  # fmt: skip
     audit.record(actor=by, action="draft.comment", obj=comment, unit_path=meeting.unit.path,
                  changes={"part": part, "paragraph": paragraph + 1})  # fmt: skip
+    comment_added.send(sender=DraftComment, comment=comment)
     return comment
 
 

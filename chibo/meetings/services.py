@@ -297,6 +297,7 @@ def leave_request(*, meeting: Meeting, member: Member, reason: str, by) -> Leave
                   "decided_at": None},
     )  # fmt: skip
     _audit(meeting, by, "leave.request", request, member=str(member), reason=reason)
+    signals.leave_requested.send(sender=LeaveRequest, request=request)
     return request
 
 
@@ -317,6 +318,7 @@ def leave_decide(*, request: LeaveRequest, approve: bool, by) -> LeaveRequest:
             presence=Presence.UNMARKED, reason="", version=F("version") + 1
         )
     _audit(meeting, by, "leave.decide", request, status=request.status)
+    signals.leave_decided.send(sender=LeaveRequest, request=request)
     return request
 
 

@@ -9,6 +9,8 @@ never imports them. Receivers are connected in their AppConfig.ready().
 - `meeting_finalised(meeting, by)`: sent inside the finalising transaction, after the lock.
 - `meeting_announced(meeting)`: the members are told of the meeting (announced, or an announced
   meeting moved), inside the transaction.
+- `leave_requested(request)`, `leave_decided(request)`: a member asked for leave (or changed the
+  request); the secretary approved or declined it. Inside the transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ finalise_problems = Signal()
 record_parts = Signal()
 meeting_finalised = Signal()
 meeting_announced = Signal()
+leave_requested = Signal()
+leave_decided = Signal()
 
 
 @dataclass(frozen=True)

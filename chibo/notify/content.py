@@ -61,6 +61,18 @@ def task_params(task) -> dict:
             "deadline": task.deadline.isoformat(), "cell": task.cell.name}  # fmt: skip
 
 
+def leave_params(request) -> dict:
+    return {"meeting_id": request.meeting_id, "member": request.member.full_name,
+            "date": request.meeting.date.isoformat(), "reason": request.reason,
+            "status": request.status}  # fmt: skip
+
+
+def comment_params(comment) -> dict:
+    return {"meeting_id": comment.meeting_id, "part": comment.part, "paragraph": comment.paragraph + 1,
+            "author": comment.author.display_name, "text": _excerpt(comment.text),
+            "date": comment.meeting.date.isoformat()}  # fmt: skip
+
+
 def proposal_params(proposal) -> dict:
     return {"proposal_id": proposal.pk, "title": proposal.title, "status": proposal.status,
             "answer": _excerpt(proposal.answer), "cell": proposal.cell.name}  # fmt: skip
@@ -106,6 +118,18 @@ def render(kind: str, params: dict) -> Rendered:
         title = (_("Proposal answered: %(title)s") if p["status"] == "answered"
                  else _("Proposal rejected: %(title)s")) % p  # fmt: skip
         return Rendered(title, p["answer"])
+    if kind == Kind.LEAVE_REQUESTED:
+        return Rendered(_("%(member)s asks for leave from the meeting of %(date)s")
+                        % {**p, "date": _date(p["date"])}, p["reason"])  # fmt: skip
+    if kind == Kind.LEAVE_DECIDED:
+        title = (_("Your leave from the meeting of %(date)s is approved") if p["status"] == "approved"
+                 else _("Your leave from the meeting of %(date)s is declined"))  # fmt: skip
+        return Rendered(title % {"date": _date(p["date"])}, p["reason"])
+    if kind == Kind.DRAFT_COMMENTED:
+        title = (_("%(author)s comments on paragraph %(paragraph)s of the draft report")
+                 if p["part"] == "report" else
+                 _("%(author)s comments on paragraph %(paragraph)s of the draft resolution"))  # fmt: skip
+        return Rendered(title % p, p["text"])
     if kind == Kind.CELLS_NOT_MET:
         names = ", ".join(p["names"]) + ("…" if p["count"] > len(p["names"]) else "")
         return Rendered(

@@ -5,16 +5,17 @@ notification key makes the second run create nothing."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from chibo.accounts.models import Grant, Role
-from chibo.documents.models import Document
+from chibo.documents.models import Document, DraftComment
 from chibo.followup.models import ACTIVE_STATUSES, Proposal, Task
 from chibo.followup.selectors import SOON_DAYS
-from chibo.meetings.models import Meeting, MeetingStatus
+from chibo.meetings.models import LeaveRequest, LeaveStatus, Meeting, MeetingStatus
 from chibo.org.services import province_of
 from chibo.reports.compliance import compliance
 from chibo.reports.periods import Period
@@ -114,6 +115,37 @@ def proposal_closed(proposal_id: int) -> int:
     return notify(user_ids=people, kind=Kind.PROPOSAL_ANSWERED, key=f"proposal:{proposal.pk}:closed",
                   params=content.proposal_params(proposal),
                   url=reverse("proposal_detail", args=[proposal.pk]), province_id=proposal.province_id)  # fmt: skip
+
+
+def leave_requested(request_id: int) -> int:
+    request = LeaveRequest.objects.select_related("meeting", "member").get(pk=request_id)
+    people = [u for u in recipients.cell_secretaries(request.meeting.unit_id)
+              if u not in recipients.members([request.member_id])]  # fmt: skip
+    digest = hashlib.sha256(request.reason.encode()).hexdigest()[:12]
+    return notify(user_ids=people, kind=Kind.LEAVE_REQUESTED, key=f"leave:{request.pk}:asked:{digest}",
+                  params=content.leave_params(request),
+                  url=content.meeting_url(request.meeting_id) + "#leave",
+                  province_id=request.meeting.province_id)  # fmt: skip
+
+
+def leave_decided(request_id: int) -> int:
+    request = LeaveRequest.objects.select_related("meeting", "member").get(pk=request_id)
+    if request.status == LeaveStatus.PENDING:
+        return 0
+    stamp = request.decided_at.isoformat() if request.decided_at else ""
+    return notify(user_ids=recipients.members([request.member_id]), kind=Kind.LEAVE_DECIDED,
+                  key=f"leave:{request.pk}:{request.status}:{stamp}", params=content.leave_params(request),
+                  url=content.meeting_url(request.meeting_id) + "#leave",
+                  province_id=request.meeting.province_id)  # fmt: skip
+
+
+def draft_commented(comment_id: int) -> int:
+    comment = DraftComment.objects.select_related("meeting", "author__member").get(pk=comment_id)
+    people = [u for u in recipients.cell_secretaries(comment.meeting.unit_id) if u != comment.author_id]
+    return notify(user_ids=people, kind=Kind.DRAFT_COMMENTED, key=f"comment:{comment.pk}",
+                  params=content.comment_params(comment),
+                  url=reverse("meeting_drafts", args=[comment.meeting_id]) + f"#comment-{comment.pk}",
+                  province_id=comment.meeting.province_id)  # fmt: skip
 
 
 def cells_not_met(today: datetime.date) -> int:

@@ -22,6 +22,9 @@ class Kind(models.TextChoices):
     TASK_DUE_SOON = "task_due_soon", _("A task's deadline is near")
     TASK_OVERDUE = "task_overdue", _("A task's deadline has passed")
     PROPOSAL_ANSWERED = "proposal_answered", _("A proposal answered")
+    LEAVE_REQUESTED = "leave_requested", _("A member asks for leave (secretaries)")
+    LEAVE_DECIDED = "leave_decided", _("My leave request decided")
+    DRAFT_COMMENTED = "draft_commented", _("A comment on the drafts (secretaries)")
     CELLS_NOT_MET = "cells_not_met", _("Cells that have not met by the deadline day")
 
 

@@ -23,6 +23,8 @@ from .models import ChannelChoice, Delivery, DeliveryStatus, Kind, Notification
 
 # Kinds only organisation-board officers receive, so only they choose how.
 OFFICER_KINDS = {Kind.CELLS_NOT_MET}
+# Kinds only a cell's secretaries receive.
+SECRETARY_KINDS = {Kind.LEAVE_REQUESTED, Kind.DRAFT_COMMENTED}
 CHUNK = 500  # ids per IN (…) list
 SEND_BATCH = 50
 MAX_ATTEMPTS = 5
@@ -147,13 +149,12 @@ def choices_of(user) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) pair of this deployment, with the user's choice or the default."""
     stored = {(k, ch): on for k, ch, on in user.notification_choices.values_list(
         "kind", "channel", "enabled")}  # fmt: skip
-    kinds = [k for k in Kind.values if k not in OFFICER_KINDS or _is_officer(user)]
+    roles = set(Grant.objects.current().filter(user=user).values_list("role", flat=True))
+    kinds = [k for k in Kind.values if (k not in OFFICER_KINDS or Role.OFFICER in roles)
+             and (k not in SECRETARY_KINDS or Role.SECRETARY in roles)]  # fmt: skip
     return {(kind, c.name): stored.get((kind, c.name), c.default_on)
             for c in channel_registry.configured() for kind in kinds if c.carries(kind)}  # fmt: skip
 
-
-def _is_officer(user) -> bool:
-    return Grant.objects.current().filter(user=user, role=Role.OFFICER).exists()
 
 
 # --- sending ----------------------------------------------------------------------------------

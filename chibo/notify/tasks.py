@@ -52,6 +52,21 @@ def proposal_closed(proposal_id: int) -> int:
     return _then_deliver(events.proposal_closed(proposal_id))
 
 
+@task()
+def leave_requested(request_id: int) -> int:
+    return _then_deliver(events.leave_requested(request_id))
+
+
+@task()
+def leave_decided(request_id: int) -> int:
+    return _then_deliver(events.leave_decided(request_id))
+
+
+@task()
+def draft_commented(comment_id: int) -> int:
+    return _then_deliver(events.draft_commented(comment_id))
+
+
 # Periodic checks, queued once a day by the worker (`worker.queue_periodic`).
 @task()
 def meetings_tomorrow(day: str) -> int:

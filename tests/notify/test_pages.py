@@ -84,8 +84,11 @@ def test_choices_page_saves_every_box_and_warns_without_an_address(world, client
     user = world.users["member_a"]
     assert services.choices_of(user)[(Kind.MEETING_TOMORROW, "email")] is True
     assert services.choices_of(user)[(Kind.MEETING_ANNOUNCED, "email")] is False
-    # Cells not met by the deadline concern organisation boards only: not offered to a member.
-    assert ChannelChoice.objects.filter(user=user).count() == len(Kind.values) - 1
+    # Cells not met concern organisation boards, leave requests and comments the secretaries:
+    # not offered to a member.
+    assert ChannelChoice.objects.filter(user=user).count() == len(Kind.values) - 3
+    assert "Đảng viên xin vắng" not in page
+    assert "Đảng viên xin vắng" in client_as("secretary_a").get(reverse("notification_choices")).content.decode()
     assert "Chi bộ chưa sinh hoạt đến ngày hạn" not in page
     assert "Chi bộ chưa sinh hoạt đến ngày hạn" in client_as("officer_c1").get(reverse("notification_choices")).content.decode()
 

@@ -241,3 +241,35 @@ def test_a_failing_job_is_logged_with_its_traceback_and_kept(addresses, monkeypa
         run_jobs()
     assert "RuntimeError: hỏng" in caplog.text
     assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_leave_asked_tells_the_secretary_and_the_decision_tells_the_member(addresses):
+    world = addresses
+    meeting = announce(world, in_days(5))
+    run_jobs()
+    request = meetings.leave_request(meeting=meeting, member=world.hoa, reason="Đi công tác",
+                                     by=world.users["member_a"])  # fmt: skip
+    run_jobs()
+    asked = Notification.objects.get(kind=Kind.LEAVE_REQUESTED)
+    assert asked.user == world.users["secretary_a"] and asked.url.endswith("#leave")
+    meetings.leave_request(meeting=meeting, member=world.hoa, reason="Ốm", by=world.users["member_a"])
+    run_jobs()
+    assert Notification.objects.filter(kind=Kind.LEAVE_REQUESTED).count() == 2  # a new reason
+    meetings.leave_decide(request=request, approve=True, by=world.users["secretary_a"])
+    run_jobs()
+    decided = Notification.objects.get(kind=Kind.LEAVE_DECIDED)
+    assert decided.user == world.users["member_a"] and decided.params["status"] == "approved"
+    assert mail.outbox[-1].subject.endswith("được chấp thuận")
+
+
+def test_a_comment_on_a_draft_tells_the_secretary_not_its_author(addresses):
+    world = addresses
+    meeting = plan(world, day=in_days(5), draft_report="Đoạn một.\n\nĐoạn hai.")
+    documents.comment_add(meeting=meeting, by=world.users["member_a"], part="report", paragraph=1,
+                          text="Nên thêm số liệu.")  # fmt: skip
+    documents.comment_add(meeting=meeting, by=world.users["secretary_a"], part="report", paragraph=0,
+                          text="Tôi sẽ sửa.")  # fmt: skip
+    run_jobs()
+    told = Notification.objects.get(kind=Kind.DRAFT_COMMENTED)
+    assert told.user == world.users["secretary_a"] and told.params["paragraph"] == 2
+    assert "#comment-" in told.url
