@@ -8,7 +8,8 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from chibo.accounts.access import scope_for
 from chibo.core.http import stored_file_download
@@ -113,6 +114,27 @@ def document_readers(request: HttpRequest, document_id: int):
 def document_publish(request: HttpRequest, unit_id: int, data: DocumentIn):
     unit = org_selectors.get_unit(scope_for(request.auth), unit_id)
     made = services.document_publish(unit=unit, by=request.auth, **data.dict())
+    return Status(201, _out(made))
+
+
+@router.post("/units/{unit_id}/documents/file", response={201: DocumentOut, 403: ErrorOut, 404: ErrorOut,
+                                                         422: ValidationErrorOut},
+             summary="Publish a document given as a file (multipart form: the fields of a document and `file`)")  # fmt: skip
+def document_publish_file(request: HttpRequest, unit_id: int, data: Form[DocumentIn], file: File[UploadedFile]):
+    unit = org_selectors.get_unit(scope_for(request.auth), unit_id)
+    made = services.document_publish(unit=unit, by=request.auth, file=file, **data.dict())
+    return Status(201, _out(made))
+
+
+@router.post("/meetings/{meeting_id}/documents/file", response={201: DocumentOut, 403: ErrorOut,
+                                                               404: ErrorOut, 422: ValidationErrorOut},
+             summary="Add a document given as a file to a meeting (multipart form)")  # fmt: skip
+def meeting_document_add_file(request: HttpRequest, meeting_id: int, data: Form[DocumentIn],
+                              file: File[UploadedFile]):  # fmt: skip
+    meeting = get_meeting(scope_for(request.auth), meeting_id)
+    fields = data.dict()
+    fields.pop("kind")
+    made = services.document_add_to_meeting(meeting=meeting, by=request.auth, file=file, **fields)
     return Status(201, _out(made))
 
 

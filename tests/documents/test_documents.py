@@ -223,3 +223,26 @@ def test_a_file_that_is_not_what_it_says_is_refused_in_vietnamese(world, client_
 def test_the_database_refuses_a_file_on_a_confidential_document(world, with_file):
     with pytest.raises(IntegrityError), transaction.atomic():
         Document.objects.filter(pk=with_file.pk).update(confidentiality=Confidentiality.CONFIDENTIAL)
+
+
+def test_api_publishes_a_document_as_a_file(world, api_client_as, settings, tmp_path, announced):
+    settings.MEDIA_ROOT = tmp_path
+    fields = {"kind": "directive", "title": "Chỉ thị (bản chụp)", "confidentiality": "normal"}
+    expected = row({"officer_c1", "admin_p"}, 201)  # the access matrix, a fresh file each time
+    got = {}
+    for role in expected:
+        response = api_client_as(role).post(f"{API}/units/{world.c1.pk}/documents/file",
+                                            data={**fields, "file": pdf()})  # fmt: skip
+        got[role] = response.status_code
+    assert got == expected
+    made = Document.objects.filter(title="Chỉ thị (bản chụp)").first()
+    assert made.file_name == "chi-thi-05.pdf" and made.unit == world.c1
+    response = api_client_as("secretary_a").post(
+        f"{API}/meetings/{announced.pk}/documents/file",
+        data={"title": "Dự thảo (tệp)", "confidentiality": "confidential", "where_to_read": "Văn phòng",
+              "file": pdf()})  # fmt: skip
+    assert response.status_code == 422 and "không bao giờ được tải lên" in response.json()["errors"]["file"][0]
+    response = api_client_as("secretary_a").post(
+        f"{API}/meetings/{announced.pk}/documents/file",
+        data={"title": "Dự thảo (tệp)", "confidentiality": "normal", "file": pdf("du-thao.pdf")})  # fmt: skip
+    assert response.status_code == 201 and response.json()["file_name"] == "du-thao.pdf"
