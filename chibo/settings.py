@@ -200,6 +200,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # "secret", "to": "phone"|"email", "default_on", "kinds"} (README, "Thông báo").
 CHIBO_SITE_URL = os.environ.get("CHIBO_SITE_URL", "http://127.0.0.1:8000")
 CHIBO_REMINDER_HOUR = int(os.environ.get("CHIBO_REMINDER_HOUR", "7"))  # daily checks from this hour
+# /health fails when no worker has been seen for this long (a pass is every few seconds).
+CHIBO_HEALTH_WORKER_SECONDS = int(os.environ.get("CHIBO_HEALTH_WORKER_SECONDS", "300"))
 CHIBO_NOTIFICATION_DAYS = int(os.environ.get("CHIBO_NOTIFICATION_DAYS", "365"))  # kept this long
 CHIBO_NOTIFY_CHANNELS = [
     {"class": "chibo.notify.channels.EmailChannel"},

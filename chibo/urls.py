@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chibo.api import api
+from chibo.health import health
 
 urlpatterns = [
+    path("health", health, name="health"),
     path("", include("chibo.org.urls")),
     path("", include("chibo.org.import_urls")),
     path("", include("chibo.meetings.urls")),

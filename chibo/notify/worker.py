@@ -87,6 +87,7 @@ def run_ready(worker_id: str, *, should_stop=lambda: False) -> int:
                 break
             result.claim(worker_id)
         runner.run_task(result)
+        heartbeat(worker_id)  # a long queue must not look like a dead worker to /health
         if result.status == "FAILED":
             logger.error("Job %s (%s) failed:\n%s", result.pk, result.task_path, result.traceback)
         done += 1
