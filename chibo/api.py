@@ -24,6 +24,7 @@ from ninja.utils import check_csrf
 
 from chibo.accounts.api import router as accounts_router
 from chibo.accounts.tokens import token_authenticate
+from chibo.core.api import router as audit_router
 from chibo.documents.api import router as documents_router
 from chibo.followup.api import router as tasks_router
 from chibo.followup.risk_api import router as members_at_risk_router
@@ -166,3 +167,4 @@ api.add_router("/", quality_router)
 api.add_router("/", reports_router)
 api.add_router("/", documents_router)
 api.add_router("/", notify_router)
+api.add_router("/", audit_router)

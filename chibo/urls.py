@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("chibo.home.urls")),
     path("", include("chibo.documents.urls")),
     path("", include("chibo.notify.urls")),
+    path("", include("chibo.core.urls")),
     path("", include("chibo.followup.risk_urls")),
     path("accounts/", include("chibo.accounts.urls")),
     path("accounts/", include("chibo.accounts.token_urls")),

@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chibo.org.forms import BootstrapMixin
+
+from .selectors import AuditFilter
+
+
+class AuditFilterForm(BootstrapMixin, forms.Form):
+    action = forms.CharField(label=_("Action begins with"), required=False, max_length=64,
+                             help_text=_("For example meeting. or meeting.finalise"))  # fmt: skip
+    actor = forms.CharField(label=_("By (account or name)"), required=False, max_length=100)
+    text = forms.CharField(label=_("About (part of the name)"), required=False, max_length=100)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end date comes before the start date."))
+        return data
+
+    def chosen(self) -> AuditFilter:
+        if not self.is_valid():
+            return AuditFilter()
+        return AuditFilter(**{k: v or (None if k in ("since", "until") else "") for k, v in self.cleaned_data.items()})

@@ -1,0 +1,67 @@
+"""Reading the audit log: the entries of a unit's subtree, for its organisation board."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import AuditEntry
+from .text import fold
+
+EXPORT_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""  # the start of an action, e.g. "meeting." or "meeting.finalise"
+    actor: str = ""  # part of a user name
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    text: str = ""  # part of the object's name
+
+
+def audit_entries(scope, unit, chosen: AuditFilter = AuditFilter()) -> QuerySet[AuditEntry]:
+    """Entries about `unit` and everything under it, newest first; officers and admins of the
+    unit only (PermissionDenied otherwise; a unit outside the grants is 404 before this)."""
+    if not scope.can_manage_unit(unit):
+        raise PermissionDenied
+    found = AuditEntry.objects.filter(unit_path__startswith=unit.path).select_related("actor__member")
+    if chosen.action:
+        found = found.filter(action__startswith=chosen.action)
+    if chosen.actor:
+        found = found.filter(Q(actor__username__icontains=chosen.actor)
+                             | Q(actor__member__name_folded__contains=fold(chosen.actor)))  # fmt: skip
+    if chosen.since:
+        found = found.filter(at__gte=_start_of(chosen.since))
+    if chosen.until:
+        found = found.filter(at__lt=_start_of(chosen.until + datetime.timedelta(days=1)))
+    if chosen.text:
+        found = found.filter(object_repr__icontains=chosen.text)
+    return found.order_by("-at", "-id")
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def change_lines(entry: AuditEntry) -> list[tuple[str, str]]:
+    """(field, "old → new" or the value) for display and export."""
+    lines = []
+    for field, value in (entry.changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            lines.append((field, f"{_plain(value[0])} → {_plain(value[1])}"))
+        else:
+            lines.append((field, _plain(value)))
+    return lines
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
