@@ -85,3 +85,25 @@ def working_copy(db: Path, prefix: str) -> tuple[str, Path]:
     shutil.copyfile(db, path)
     print(f"Copied {db} ({db.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f} s")
     return folder, path
+
+
+def generate_province(path: Path) -> None:
+    """`chibo demo --scale province` (five years of history) into the SQLite file `path`."""
+    import subprocess
+
+    env = dict(os.environ, CHIBO_DATABASE_URL=f"sqlite:///{path}", CHIBO_HTTPS="0")
+    chibo = Path(sys.executable).with_name("chibo")
+    print("Generating the province with five years of meetings (several minutes)…")
+    subprocess.run([str(chibo), "migrate", "-v0"], env=env, check=True)
+    subprocess.run([str(chibo), "demo", "--scale", "province"], env=env, check=True)
+
+
+def province_copy(db: Path, prefix: str) -> tuple[str | None, Path | None]:
+    """Unless CHIBO_DATABASE_URL is set: a working copy of the province file `db`, generated
+    first when missing. Returns the folder to remove afterwards and the copy (None, None when
+    the benchmark runs on the given database)."""
+    if "CHIBO_DATABASE_URL" in os.environ:
+        return None, None
+    if not db.exists():
+        generate_province(db.resolve())
+    return working_copy(db, prefix)

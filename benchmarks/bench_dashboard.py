@@ -21,12 +21,11 @@ province's compliance list (cells needing attention) for the month and the year.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 from pathlib import Path
 
-from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary, working_copy
+from _common import DEFAULT_SQLITE, configure, migrate, percentile, province_copy, summary
 
 TARGET_P95_MS = 150
 
@@ -65,12 +64,7 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=DEFAULT_SQLITE, help="SQLite file (copied)")
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
-    tmp = None
-    path = None
-    if "CHIBO_DATABASE_URL" not in os.environ:
-        if not args.db.exists():
-            _generate(args.db.resolve())
-        tmp, path = working_copy(args.db, "chibo-bench-dash-")
+    tmp, path = province_copy(args.db, "chibo-bench-dash-")
     try:
         engine = configure(path)
         print(f"Database: {engine}")
@@ -79,17 +73,6 @@ def main() -> int:
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _generate(path: Path) -> None:
-    import subprocess
-    import sys
-
-    env = dict(os.environ, CHIBO_DATABASE_URL=f"sqlite:///{path}", CHIBO_HTTPS="0")
-    chibo = Path(sys.executable).with_name("chibo")
-    print("Generating the province with five years of meetings (several minutes)…")
-    subprocess.run([str(chibo), "migrate", "-v0"], env=env, check=True)
-    subprocess.run([str(chibo), "demo", "--scale", "province"], env=env, check=True)
 
 
 def _time(client, url: str, n: int) -> tuple[list[float], int]:

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import random
 import shutil
 import time
 import tracemalloc
 from pathlib import Path
 
-from _common import DEFAULT_SQLITE, configure, migrate, percentile, summary, working_copy
+from _common import DEFAULT_SQLITE, configure, migrate, percentile, province_copy, summary
 
 TARGET_HOME_P95_MS = 50
 TARGET_REMINDERS_S = 60
@@ -144,14 +143,7 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=DEFAULT_SQLITE, help="SQLite file (copied)")
     parser.add_argument("--sample", type=int, default=200, help="members whose home page is timed")
     args = parser.parse_args()
-    tmp = None
-    path = None
-    if "CHIBO_DATABASE_URL" not in os.environ:
-        if not args.db.exists():
-            from bench_dashboard import _generate
-
-            _generate(args.db.resolve())
-        tmp, path = working_copy(args.db, "chibo-bench-member-")
+    tmp, path = province_copy(args.db, "chibo-bench-member-")
     try:
         print(f"Database: {configure(path)}")
         migrate()
