@@ -12,3 +12,5 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Two-factor login is switched on by the tests that are about it (tests/accounts/test_two_factor.py).
+CHIBO_TWO_FACTOR_ROLES = []

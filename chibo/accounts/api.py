@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from . import tokens
+from . import tokens, two_factor
 
 router = Router(tags=["auth"])
 
@@ -22,6 +23,12 @@ class ErrorOut(Schema):
 class TokenRequest(Schema):
     username: str = Field(max_length=150, description="User name (tên đăng nhập).")
     password: str = Field(max_length=4096, description="Password (mật khẩu).")
+    code: str = Field(
+        "",
+        max_length=12,
+        description="The 6-digit code of the authenticator app, for accounts with two-factor "
+        "login (mã xác thực hai lớp).",
+    )
     name: str = Field(
         "API",
         max_length=tokens.NAME_MAX_LENGTH,
@@ -58,7 +65,7 @@ class TokenCreatedOut(TokenOut):
 @router.post(
     "/token",
     auth=None,
-    response={201: TokenCreatedOut, 401: ErrorOut, 429: ErrorOut},
+    response={201: TokenCreatedOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     summary="Obtain an API key with user name and password",
 )
 def token_obtain(request: HttpRequest, data: TokenRequest):
@@ -71,6 +78,14 @@ def token_obtain(request: HttpRequest, data: TokenRequest):
             request.axes_locked_out = False
             raise HttpError(429, _("Too many failed login attempts. Wait a while and try again."))
         raise HttpError(401, _("Wrong user name or password."))
+    if two_factor.code_needed_for_key(user):
+        if two_factor.device_of(user) is None:
+            raise HttpError(403, _("Your role requires two-factor login: set it up on the "
+                                   "website first, then ask for a key with its code."))  # fmt: skip
+        try:
+            two_factor.check_code(user, data.code)
+        except ValidationError as error:
+            raise HttpError(401, " ".join(error.messages)) from None
     # A password accepted here is a login without a session: record it as one (last_login,
     # and django-axes resets the failure count as on the login page).
     user_logged_in.send(sender=user.__class__, request=request, user=user)

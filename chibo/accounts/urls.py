@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 from .forms import LoginForm
 
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("grants/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),
+    path("users/<int:pk>/two-factor/reset/", two_factor_views.reset, name="two_factor_reset"),
+    path("two-factor/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/code/", two_factor_views.verify, name="two_factor_verify"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -14,7 +14,7 @@ from chibo.org import selectors as org_selectors
 from chibo.org.forms import apply_service_errors
 from chibo.org.models import Unit
 
-from . import selectors, services
+from . import selectors, services, two_factor
 from .access import MANAGE_ROLES, scope_for
 from .forms import GrantForm, SetPasswordForm, UserCreateForm
 
@@ -104,6 +104,7 @@ def user_detail(request, pk: int):
     grantable = {g.pk for g in account.current_grants if services.can_grant(scope, g.role, g.unit)}
     return render(request, "accounts/user_detail.html", {
         "account": account, "grant_form": grant_form, "password_form": password_form, "grantable": grantable,
+        "has_two_factor": two_factor.device_of(account) is not None,
     })  # fmt: skip
 
 

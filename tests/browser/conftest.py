@@ -56,12 +56,15 @@ def open_page(browser, live_server, transactional_db, shipped_data):
         for obj in serializers.deserialize("json", shipped_data):
             obj.save()
     contexts = []
+    refused = []  # what the Content-Security-Policy blocked, on any page of the test
 
     def make(username: str | None, *, width: int = 390, height: int = 844):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on("console", lambda msg: "Content Security Policy" in msg.text
+                and refused.append(f"{page.url}: {msg.text}"))  # fmt: skip
         if username:
             page.goto(f"{live_server.url}/accounts/login/")
             page.fill("#id_username", username)
@@ -73,6 +76,7 @@ def open_page(browser, live_server, transactional_db, shipped_data):
     yield make
     for context in contexts:
         context.close()
+    assert not refused, "The Content-Security-Policy blocked:\n" + "\n".join(refused)
 
 
 def assert_fits(page, name: str) -> None:
