@@ -3,12 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from chibo.org.forms import BootstrapMixin
 
+from .audit_labels import action_choices
 from .selectors import AuditFilter
 
 
 class AuditFilterForm(BootstrapMixin, forms.Form):
-    action = forms.CharField(label=_("Action begins with"), required=False, max_length=64,
-                             help_text=_("For example meeting. or meeting.finalise"))  # fmt: skip
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=action_choices)
     actor = forms.CharField(label=_("By (account or name)"), required=False, max_length=100)
     text = forms.CharField(label=_("About (part of the name)"), required=False, max_length=100)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -46,12 +46,12 @@ def unit_audit(request, pk: int):
 def audit_workbook(entries) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Audit log"))
-    sheet.append([_("Time"), _("Done by"), _("Action"), _("Object"), _("Changes"), _("Note")])
+    sheet.append([_("Time"), _("Done by"), _("Action"), _("Code"), _("Object"), _("Changes"), _("Note")])
     for entry in entries[: selectors.EXPORT_LIMIT]:
         changes = "; ".join(f"{field}: {text}" for field, text in selectors.change_lines(entry))
         by = entry.actor.display_name if entry.actor else ""
-        sheet.append([timezone.localtime(entry.at).strftime("%d/%m/%Y %H:%M:%S"), by, entry.action,
-                      entry.object_repr, changes, entry.note])  # fmt: skip
+        sheet.append([timezone.localtime(entry.at).strftime("%d/%m/%Y %H:%M:%S"), by, entry.action_label,
+                      entry.action, entry.object_repr, changes, entry.note])  # fmt: skip
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

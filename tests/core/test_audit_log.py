@@ -80,9 +80,10 @@ def test_export_has_every_filtered_entry(world, client_as, history):
     assert response["Content-Disposition"] == f'attachment; filename="audit-{world.c1.code}.xlsx"'
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Thời gian", "Người thực hiện", "Thao tác")
-    assert sorted(r[2] for r in rows[1:]) == ["meeting.announce", "meeting.plan"]
-    assert any("planned → announced" in (r[4] or "") for r in rows[1:])
+    assert rows[0][:4] == ("Thời gian", "Người thực hiện", "Thao tác", "Mã")
+    assert sorted(r[3] for r in rows[1:]) == ["meeting.announce", "meeting.plan"]
+    assert sorted(r[2] for r in rows[1:]) == ["Lập kế hoạch buổi sinh hoạt", "Thông báo buổi sinh hoạt"]
+    assert any("planned → announced" in (r[5] or "") for r in rows[1:])
 
 
 def test_query_count_does_not_grow(world, client_as, history):
@@ -93,3 +94,30 @@ def test_query_count_does_not_grow(world, client_as, history):
         audit.record(actor=world.users["officer_c1"], action="unit.rename", obj=world.a, unit_path=world.a.path,
                      changes={"name": [f"Tên {i}", f"Tên {i + 1}"]})  # fmt: skip
     assert count_queries(client, url) == small
+
+
+def test_every_recorded_action_has_a_label():
+    """The log shows what an action means; a new action without a label would show as code."""
+    import re
+    from pathlib import Path
+
+    from django.apps import apps
+
+    from chibo.core.audit_labels import ACTION_LABELS, FAMILY_LABELS
+
+    model_labels = {m._meta.label_lower for m in apps.get_models()}
+    families = "|".join(FAMILY_LABELS)
+    pattern = re.compile(rf'"((?:{families})\.[a-z_]+)"')
+    source = Path(__file__).resolve().parents[2] / "chibo"
+    used = {match for path in source.rglob("*.py") if "migrations" not in path.parts
+            for match in pattern.findall(path.read_text())} - model_labels  # fmt: skip
+    assert len(used) > 60
+    assert used - set(ACTION_LABELS) == set()
+    assert {code.split(".")[0] for code in ACTION_LABELS} <= set(FAMILY_LABELS)
+
+
+def test_the_log_shows_labels_and_filters_by_family(world, client_as, history):
+    page = client_as("officer_c1").get(reverse("unit_audit", args=[world.c1.pk]) + "?action=meeting.")
+    html = page.content.decode()
+    assert "Thông báo buổi sinh hoạt" in html and "<code class=\"small text-muted\">meeting.announce</code>" in html
+    assert '<option value="meeting." selected>Buổi sinh hoạt: tất cả</option>' in html
