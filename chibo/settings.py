@@ -110,6 +110,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("CHIBO_DATABASE_URL", f"sqlite:///{VAR_DIR / 'chibo.sqlite3'}"),
         conn_max_age=int(os.environ.get("CHIBO_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,  # a kept connection the server closed is replaced, not an error
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -158,6 +159,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy the client's address is in X-Real-IP, believed only from these
+# addresses (deploy: 127.0.0.1,::1); otherwise every client would share the proxy's lock-out.
+CHIBO_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("CHIBO_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "chibo.core.net.client_ip"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -220,7 +227,7 @@ CHIBO_NOTIFICATION_DAYS = int(os.environ.get("CHIBO_NOTIFICATION_DAYS", "365")) 
 CHIBO_NOTIFY_CHANNELS = [
     {"class": "chibo.notify.channels.EmailChannel"},
     *({"class": "chibo.notify.channels.WebhookChannel", **hook}
-      for hook in json.loads(os.environ.get("CHIBO_NOTIFY_WEBHOOKS", "[]"))),
+      for hook in json.loads(os.environ.get("CHIBO_NOTIFY_WEBHOOKS") or "[]")),
 ]
 # Background jobs: queued in the database, run by `chibo worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -114,11 +114,25 @@ def backup(output: Path) -> dict:
     return manifest
 
 
+def _extract_safely(archive: tarfile.TarFile, work: Path) -> None:
+    """Only plain files and folders, inside `work`. Python's "data" filter does this, but
+    Debian 12's Python 3.11.2 predates it."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(work, filter="data")
+        return
+    root = work.resolve()
+    for member in archive.getmembers():
+        target = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise tarfile.TarError(f"unexpected member {member.name!r}")
+    archive.extractall(work)
+
+
 def _read_checked(archive_path: Path, work: Path) -> dict:
     """Extract into `work` and check every member against the manifest."""
     try:
         with tarfile.open(archive_path, "r:gz") as archive:
-            archive.extractall(work, filter="data")
+            _extract_safely(archive, work)
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise BackupError(f"Không đọc được tệp sao lưu {archive_path}: {exc}") from exc
     try:

@@ -67,3 +67,23 @@ def test_password_rules_refuse_weak_passwords_with_reasons(world):
     assert response.status_code == 302
     world.users["member_a"].refresh_from_db()
     assert world.users["member_a"].check_password(strong)
+
+
+def test_lock_out_counts_the_client_behind_the_proxy_not_the_proxy(world, settings):
+    """nginx passes the client's address in X-Real-IP; only a trusted proxy is believed."""
+    settings.CHIBO_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def attempt(client_address, password="sai-mat-khau", remote="127.0.0.1"):
+        return Client(REMOTE_ADDR=remote, HTTP_X_REAL_IP=client_address).post(
+            LOGIN, {"username": "secretary_a", "password": password}
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("203.0.113.7")
+    assert attempt("203.0.113.7", PASSWORD).status_code == 429  # the attacker is locked out…
+    assert attempt("198.51.100.20", PASSWORD).status_code == 302  # …the secretary is not
+    # From an address that is not a trusted proxy, the header is ignored: a client cannot
+    # escape the lock-out by writing another address into it.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("192.0.2.1", remote="192.0.2.99")
+    assert attempt("192.0.2.2", PASSWORD, remote="192.0.2.99").status_code == 429
