@@ -29,11 +29,13 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if (
-            path not in self.open_paths()
-            and not path.startswith(OPEN_PREFIXES)
-            and two_factor.code_due(request)
-        ):
+        if path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
+        if path in self.open_paths():
+            # The code pages show no menu while a code is owed: its links would lead back here.
+            request.two_factor_due = two_factor.code_due(request)
+            return self.get_response(request)
+        if two_factor.code_due(request):
             if path.startswith("/api/"):
                 return JsonResponse(
                     {"detail": _("Two-factor login: enter the code from the authenticator app "

@@ -67,7 +67,9 @@ def test_an_officer_must_set_up_the_app_before_anything_else(world):
     # …and the API, on the same session, answers in JSON.
     response = client.get(f"{API}/units")
     assert response.status_code == 403 and "hai lớp" in response.json()["detail"]
-    assert "bắt buộc đăng nhập hai lớp" in client.get(SETUP).content.decode()
+    page = client.get(SETUP).content.decode()
+    assert "bắt buộc đăng nhập hai lớp" in page
+    assert 'id="mainnav"' not in page  # no menu whose links would all lead back here
 
     assert client.post(SETUP, {"action": "start"}).status_code == 302
     page = client.get(SETUP).content.decode()
@@ -86,6 +88,7 @@ def test_an_officer_must_set_up_the_app_before_anything_else(world):
     assert response.status_code == 302 and response["Location"] == f"/units/{world.c1.pk}/"
     assert client.get(f"/units/{world.c1.pk}/").status_code == 200
     assert client.get(f"{API}/units").status_code == 200
+    assert 'id="mainnav"' in client.get(SETUP).content.decode()  # verified: the menu is back
     assert AuditEntry.objects.filter(action="two_factor.enable", actor=officer).count() == 1
 
 
