@@ -19,14 +19,23 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 def _secret_key() -> str:
-    """CHIBO_SECRET_KEY, or a key generated once into var/secret_key."""
+    """CHIBO_SECRET_KEY, or a key generated once into var/secret_key. Processes starting
+    together on a new var/ must agree: the key is written whole to a file of this process and
+    linked into place, so nobody reads a half-written file, and the first link wins."""
     if key := os.environ.get("CHIBO_SECRET_KEY"):
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        mine = VAR_DIR / f".secret_key.{os.getpid()}"
+        fd = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(mine, path)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
     return path.read_text().strip()
 
 
@@ -74,6 +83,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "chibo.core.middleware.SessionRefreshMiddleware",
     "chibo.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -233,7 +243,8 @@ CHIBO_NOTIFY_CHANNELS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 SESSION_COOKIE_AGE = int(os.environ.get("CHIBO_SESSION_SECONDS", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: expiry on inactivity
+# The age counts from the last request (expiry on inactivity): chibo.core.middleware.
+# SessionRefreshMiddleware renews it at most every 5 minutes instead of on every request.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"

@@ -74,7 +74,7 @@ def secret_for_typing(device: TOTPDevice) -> str:
 def login_started(sender, request, user, **kwargs) -> None:
     """Receiver of user_logged_in: a code is due when the account has a device. (An API key
     obtained with a password sends the signal too, without a session login: nothing to note.)"""
-    if request is not None and hasattr(request, "session") and getattr(request, "user", None) == user:
+    if request is not None and hasattr(request, "session") and getattr(request, "user", user) == user:
         if user_has_device(user, confirmed=True):
             request.session[CODE_DUE_SESSION_KEY] = True
         else:

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.utils import translation
 
@@ -21,3 +23,33 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SessionRefreshMiddleware:
+    """A session ends after SESSION_COOKIE_AGE without a request (inactivity), to within
+    REFRESH_SECONDS. Django's SESSION_SAVE_EVERY_REQUEST gives the same by writing the session
+    on every request; this writes it at most once per REFRESH_SECONDS, so reading pages does not
+    take the database's write lock each time. Placed after SessionMiddleware, which saves the
+    marked session and renews its cookie on the way out."""
+
+    REFRESH_SECONDS = 300
+    KEY = "chibo_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            if now - request.session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
+                request.session[self.KEY] = now
+        return response
+
+
+def session_started(sender, request, user, **kwargs) -> None:
+    """Receiver of user_logged_in: a new session is fresh, its first renewal is due later."""
+    session = getattr(request, "session", None)
+    if session is not None and getattr(request, "user", user) == user:  # not an API key request
+        session[SessionRefreshMiddleware.KEY] = int(time.time())

@@ -93,3 +93,16 @@ def test_production_answers_are_hardened(production_env):
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
     assert csrf["secure"]
     assert got["two_factor_roles"] == ["officer", "admin"]  # required unless switched off
+
+
+def test_processes_starting_together_agree_on_the_generated_secret_key(tmp_path):
+    """Without CHIBO_SECRET_KEY, the first start writes var/secret_key; gunicorn workers and the
+    worker starting at the same moment must not read it half-written."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHIBO_")}
+    env["CHIBO_VAR_DIR"] = str(tmp_path)
+    code = "import chibo.settings as s; print(repr(s.SECRET_KEY))"
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, text=True) for _ in range(12)]  # fmt: skip
+    keys = {process.communicate(timeout=120)[0].strip() for process in processes}
+    assert len(keys) == 1 and len(keys.pop()) > 40
+    assert [p.name for p in tmp_path.iterdir() if "secret" in p.name] == ["secret_key"]

@@ -1,0 +1,101 @@
+"""The server-error handler (`handler500`): a busy database is a "try again" page, not an error.
+
+Concurrent writers on SQLite never fail in normal operation: every transaction starts with
+BEGIN IMMEDIATE (settings: `transaction_mode`), so a writer takes the write lock before it reads
+anything, and while another writer holds the lock SQLite's busy handler retries for up to
+`timeout` seconds (20). A transaction never has to be restarted — it fails, if at all, at its
+BEGIN or at a single autocommit statement, before it has written anything — so there is
+nothing for the application to retry that the busy handler does not already retry.
+
+Only a lock held longer than that (a very large import, a maintenance command, an operator's
+sqlite3 shell) lets "database is locked" through. On PostgreSQL the like are a lock timeout,
+a deadlock or a serialisation failure: the transaction was rolled back. In every such case the
+user is told, in their language, that the server is busy and to try again (HTTP 503 with
+Retry-After); the recording screen keeps the unsaved text and sends it again by itself.
+Every other exception gets the ordinary 500 page.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from django.core.exceptions import DisallowedHost
+from django.db import OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.templatetags.static import static
+from django.views import defaults
+
+from .http import is_htmx
+
+RETRY_AFTER_SECONDS = 10
+# PostgreSQL: lock_not_available, deadlock_detected, serialization_failure.
+_PG_TRANSIENT = {"55P03", "40P01", "40001"}
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def is_database_busy(exc: BaseException | None) -> bool:
+    """The exception (or one it was raised from) says the database was busy: trying the same
+    request again later can succeed, and nothing of this attempt was stored."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            if any(text in str(exc).lower() for text in _SQLITE_BUSY):
+                return True
+        if getattr(exc, "sqlstate", None) in _PG_TRANSIENT:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def _again_url(request) -> str:
+    """Where "try again" leads: the page itself, or for a form the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    try:
+        same_site = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    except DisallowedHost:
+        same_site = False
+    return referer if same_site else "/"
+
+
+def busy_response(request) -> HttpResponse:
+    title = _("The server is busy")
+    message = _(
+        "Many people are saving at the same moment, so what you just sent was not saved. "
+        "Nothing was lost or saved half-way. Please try again in a few seconds."
+    )
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    elif is_htmx(request):
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    else:
+        # A page of its own, like 500.html: the base template's context reads the database.
+        response = HttpResponse(format_html(
+            '<!doctype html><html lang="{}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<title>{} · chibo</title><link rel="stylesheet" href="{}"></head><body class="p-4">'
+            '<h1 class="h3">{}</h1><p>{}</p><p><a class="btn btn-outline-secondary" href="{}">{}</a></p>'
+            "</body></html>",
+            get_language() or "vi", title, static("vendor/bootstrap/bootstrap.min.css"), title,
+            message, _again_url(request), _("Try again"),
+        ), status=503)  # fmt: skip
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request) -> HttpResponse:
+    """`handler500`: called by Django while the exception is being handled."""
+    if is_database_busy(sys.exc_info()[1]):
+        return busy_response(request)
+    return defaults.server_error(request)
