@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
@@ -66,6 +67,29 @@ class SessionAuth(APIKeyCookie):
         return request.user if request.user.is_authenticated else None
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+class TextParser(Parser):
+    """ninja's parser (JSON bodies, query strings, forms) without NUL characters in the texts:
+    PostgreSQL can neither store nor compare them, so a name, a search or a login holding one
+    would end in a server error. The services drop the other control characters when they
+    store a text (`chibo.core.text.normalize`)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return _without_nul(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest) -> Any:
+        return _without_nul(super().parse_querydict(data, list_fields, request))
+
+
 def _field_of(loc: tuple | list) -> str:
     """The field a ninja/pydantic error location points at: ("body", "data", "birth_date")
     → "birth_date"; ("query", "limit") → "limit"."""
@@ -84,6 +108,8 @@ def _input_error_message(error: dict[str, Any]) -> str:
         return _("This field is required.")
     if kind.startswith("date") or kind.startswith("datetime"):
         return _("Enter a valid date (YYYY-MM-DD).")
+    if kind.startswith("time"):
+        return _("Enter a valid time (HH:MM).")
     if kind.startswith("int") or kind.startswith("float"):
         return _("Enter a whole number.")
     if kind == "enum" or kind == "literal_error":
@@ -110,6 +136,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
+    parser=TextParser(),
 )
 
 

@@ -28,7 +28,6 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.templatetags.static import static
 from django.views import defaults
 
 from .http import is_htmx

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Combining marks that make a different *letter* in Vietnamese (ă â ê ô ơ ư).
@@ -20,21 +21,27 @@ _ALPHABET = [
 _LETTER_CODE = {letter: f"{i + 36:02d}" for i, letter in enumerate(_ALPHABET)}
 _DIGIT_CODE = {str(d): f"{d + 20:02d}" for d in range(10)}
 _PART_SEP, _WORD_SEP, _OTHER = "00", "01", "99"
+# Control characters that are not spaces or line breaks (those are collapsed or kept as such):
+# invisible, refused by PostgreSQL (NUL) and by the XML inside Word and Excel files.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def normalize(text: str | None) -> str:
-    """NFC-normalise and collapse whitespace: how every Vietnamese text is stored."""
+    """NFC-normalise, drop control characters and collapse whitespace: how every Vietnamese
+    text is stored."""
     if not text:
         return ""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join(unicodedata.normalize("NFC", _CONTROL.sub("", text)).split())
 
 
 def normalize_paragraphs(text: str | None) -> str:
     """NFC-normalise a long text, keeping its paragraphs: line breaks stay (at most one empty
-    line between paragraphs), spaces inside a line collapse, the ends are trimmed."""
+    line between paragraphs), spaces inside a line collapse, control characters go, the ends
+    are trimmed."""
     if not text:
         return ""
-    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines()]
+    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):
@@ -76,7 +83,8 @@ def fold(text: str | None) -> str:
         if unicodedata.combining(ch):
             continue
         out.append("d" if ch == "đ" else ch)
-    return "".join(out)
+    # A mark standing alone between spaces ("a \u0301 b") leaves two spaces behind.
+    return " ".join("".join(out).split())
 
 
 def _collation_primary(text: str) -> tuple[str, str]:

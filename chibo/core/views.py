@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from chibo.accounts.access import scope_for
 from chibo.org import selectors as org_selectors
 
-from . import selectors
+from . import selectors, xlsx
 from .forms import AuditFilterForm
 
 PER_PAGE = 50
@@ -50,8 +50,10 @@ def audit_workbook(entries) -> bytes:
     for entry in entries[: selectors.EXPORT_LIMIT]:
         changes = "; ".join(f"{field}: {text}" for field, text in selectors.change_lines(entry))
         by = entry.actor.display_name if entry.actor else ""
-        sheet.append([timezone.localtime(entry.at).strftime("%d/%m/%Y %H:%M:%S"), by, entry.action_label,
-                      entry.action, entry.object_repr, changes, entry.note])  # fmt: skip
+        sheet.append(xlsx.row(sheet, [
+            timezone.localtime(entry.at).strftime("%d/%m/%Y %H:%M:%S"), by, entry.action_label,
+            entry.action, entry.object_repr, changes, entry.note,
+        ]))  # fmt: skip
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 from chibo.accounts.access import READ_ROLES, Scope, scope_for
 from chibo.org import selectors as org_selectors
@@ -296,6 +296,17 @@ class _In(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _local_time(value: datetime.time) -> datetime.time:
+    """Meeting times are wall-clock times in Vietnam: a time with a zone ("14:00Z") is refused,
+    not stored shifted or half-understood."""
+    if value.tzinfo is not None:
+        raise ValueError(_("Enter a valid time (HH:MM)."))
+    return value
+
+
+LocalTime = Annotated[datetime.time, AfterValidator(_local_time)]
+
+
 class MeetingQuery(Schema):
     status: MeetingStatus | None = Field(None, description="Only meetings in this status.")
     limit: int = Field(50, ge=1, le=500, description="Page size, at most 500.")
@@ -305,7 +316,7 @@ class MeetingQuery(Schema):
 class MeetingIn(_In):
     kind: MeetingKind = Field(description="Kind of meeting (loại sinh hoạt).")
     date: datetime.date = Field(description="Date (ngày), YYYY-MM-DD.")
-    start_time: datetime.time = Field(description="Start time (giờ), HH:MM.")
+    start_time: LocalTime = Field(description="Start time (giờ), HH:MM.")
     place: str = Field(max_length=255, description="Place (địa điểm).")
     topic_group: int | None = Field(None, description="Topic group 1–5 (nhóm chuyên đề).")
     topic: str = Field("", max_length=500, description="Topic (chuyên đề).")
@@ -322,7 +333,7 @@ class MeetingPatch(_In):
 
     kind: MeetingKind = Field(None)
     date: datetime.date = Field(None)
-    start_time: datetime.time = Field(None)
+    start_time: LocalTime = Field(None)
     place: str = Field(None, max_length=255)
     topic_group: int | None = Field(None)
     topic: str = Field(None, max_length=500)
@@ -333,7 +344,7 @@ class MeetingPatch(_In):
 
 class PostponeIn(_In):
     to_date: datetime.date = Field(description="New date.")
-    to_time: datetime.time = Field(description="New start time.")
+    to_time: LocalTime = Field(description="New start time.")
     reason: str = Field(max_length=2000, description="Reason for postponing (lý do hoãn).")
 
 
@@ -355,8 +366,8 @@ class RecordPatch(_In):
 
     chair: int | None = Field(None, description="Member id of the chair, from the roster.")
     clerk: int | None = Field(None, description="Member id of the clerk, from the roster.")
-    actual_start: datetime.time | None = Field(None)
-    actual_end: datetime.time | None = Field(None)
+    actual_start: LocalTime | None = Field(None)
+    actual_end: LocalTime | None = Field(None)
     resolution_number: str = Field(None, max_length=32)
     resolution_text: str = Field(None, max_length=100_000)
     remarks: str = Field(None, max_length=100_000)

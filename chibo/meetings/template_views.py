@@ -265,7 +265,7 @@ def word_templates(request, pk: int):
         "ancestors": [*org_selectors.visible_ancestors(scope, unit), unit],
         "max_mb": services.WORD_MAX_BYTES // (1024 * 1024),
         "names": sorted(services.CONTEXT_NAMES),
-    })  # fmt: skip
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip
 
 
 def _docx_response(handle, name: str) -> FileResponse:

@@ -16,6 +16,7 @@ from typing import IO
 from django.db.models import QuerySet
 
 from chibo.accounts.access import Scope
+from chibo.core import xlsx
 
 from .importing import (
     CELL_NAME_COLUMN,
@@ -103,13 +104,13 @@ def write_members_xlsx(
     for (family, middle, given, gender, birth, card, admitted, official, status, cell_code,
          position, roles, fee, phone, email, address, cell_name, cell_path) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
         cell_paths.add(cell_path)
-        members_ws.append([
+        members_ws.append(xlsx.row(members_ws, [
             family, middle, given, GENDER_LABELS.get(gender, gender),
             date_cell(members_ws, birth), card or None, date_cell(members_ws, admitted),
             date_cell(members_ws, official), STATUS_LABELS.get(status, status), cell_code,
             POSITION_LABELS.get(position, position), roles or None,
             FEE_LABELS.get(fee, fee), phone or None, email or None, address or None, cell_name,
-        ])  # fmt: skip
+        ]))  # fmt: skip
         count += 1
         if progress and count % CHUNK == 0:
             progress(count, total)
@@ -119,11 +120,11 @@ def write_members_xlsx(
     missing_parents = {u.path[: -Unit.steplen] for u in units if u.depth > 1} - codes_by_path.keys()
     codes_by_path.update(Unit.objects.filter(path__in=missing_parents).values_list("path", "code"))
     for unit in units:
-        units_ws.append([
+        units_ws.append(xlsx.row(units_ws, [
             unit.code, unit.name, codes_by_path.get(unit.path[: -Unit.steplen]) if unit.depth > 1 else None,
             KIND_LABELS.get(unit.kind, unit.kind),
             CELL_TYPE_LABELS.get(unit.cell_type) if unit.cell_type else None,
-        ])  # fmt: skip
+        ]))  # fmt: skip
     wb.save(out)
     if progress:
         progress(count, total)

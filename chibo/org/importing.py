@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chibo.accounts.access import MANAGE_ROLES, Scope, scope_for
-from chibo.core import audit
+from chibo.core import audit, xlsx
 from chibo.core.text import fold, normalize, split_full_name
 
 from . import services
@@ -983,7 +983,7 @@ def error_report_workbook(errors: list[dict[str, Any]] | list[RowError]) -> byte
     ws.append([_("Sheet"), _("Row"), _("Column"), _("Value"), _("Problem")])
     for error in errors:
         e = error if isinstance(error, dict) else asdict(error)
-        ws.append([e["sheet"], e["row"], e["column"], e["value"], e["message"]])
+        ws.append(xlsx.row(ws, [e["sheet"], e["row"], e["column"], e["value"], e["message"]]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from chibo.core import xlsx
 from chibo.meetings import exporting as printing
 from chibo.org.models import Unit
 
@@ -104,7 +105,7 @@ def dashboard_xlsx(board: Dashboard, *, compliance: Compliance | None = None) ->
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for values in rows:
-            ws.append(values)
+            ws.append(xlsx.row(ws, values))
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         for column, number_format in formats.items():
@@ -118,7 +119,7 @@ def dashboard_xlsx(board: Dashboard, *, compliance: Compliance | None = None) ->
     summary.title = pgettext("workbook sheet", "Summary")
     summary.append([_("Meeting quality")])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Unit"), board.unit.name])
+    summary.append(xlsx.row(summary, [_("Unit"), board.unit.name]))
     summary.append([_("Period"), board.period.label])
     summary.append([])
     summary.append([_("Indicator"), _("Value")])

@@ -11,6 +11,8 @@ Points by value and grades are edited as short texts:
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -63,13 +65,46 @@ def format_bands(bands: list[dict]) -> str:
     return "; ".join(text(b) for b in bands)
 
 
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _item(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def check_bands(bands: list) -> list[dict]:
+    """Bands given as data (the API) rather than text: each {points, from?, to?, above?} with
+    finite numbers."""
+    for band in bands:
+        if not (isinstance(band, dict) and "points" in band
+                and set(band) <= {"points", "from", "to", "above"}
+                and all(_finite(value) for value in band.values())):  # fmt: skip
+            raise ValueError(_("“%(item)s” is not a band: write from..to=points (for example "
+                               "90..=4 or 75..90=3) or >value=points.") % {"item": _item(band)})  # fmt: skip
+    return bands
+
+
+def check_grades(grades: list) -> list[dict]:
+    """Grades given as data (the API) rather than text: each {name, min}."""
+    checked = []
+    for grade in grades:
+        name = grade.get("name") if isinstance(grade, dict) else None
+        if not (isinstance(name, str) and normalize(name) and _finite(grade.get("min"))
+                and set(grade) <= {"name", "min"}):  # fmt: skip
+            raise ValueError(_("“%(item)s” is not a grade: write name=lowest total (for example "
+                               "Khá=70).") % {"item": _item(grade)})  # fmt: skip
+        checked.append({"name": normalize(name), "min": grade["min"]})
+    return checked
+
+
 def parse_grades(text: str) -> list[dict]:
     grades = []
     for item in filter(None, (part.strip() for part in (text or "").split(";"))):
         name, _sep, minimum = item.rpartition("=")
         try:
             value = _num(minimum)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or "inf"
             value = None
         if not normalize(name) or value is None:
             raise ValueError(_("“%(item)s” is not a grade: write name=lowest total (for example "
@@ -124,12 +159,14 @@ def _criterion(i: int, row: dict, errors: dict) -> Criterion | None:
         points = Decimal(str(row.get("points"))).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
         points = None
+    if points is not None and not points.is_finite():  # NaN in JSON
+        points = None
     if points is None or not Decimal("0") < points <= 100:
         errors[f"{prefix}.points"] = [_("Criterion %(n)s: give from 0.5 to 100 points.") % {"n": i + 1}]
     bands = row.get("bands")
-    if isinstance(bands, str):
+    if isinstance(bands, str | list):
         try:
-            bands = parse_bands(bands)
+            bands = parse_bands(bands) if isinstance(bands, str) else check_bands(bands)
         except ValueError as error:
             errors[f"{prefix}.bands"] = [_("Criterion %(n)s: %(error)s") % {"n": i + 1, "error": error}]
             bands = []
@@ -166,9 +203,9 @@ def scorecard_save(*, card: Scorecard, by, name: str, source: str, grades, crite
         errors["name"] = [_("Give the scorecard a name.")]
     if not source:
         errors["source"] = [_("Name the document these rules come from.")]
-    if isinstance(grades, str):
+    if isinstance(grades, str | list):
         try:
-            grades = parse_grades(grades)
+            grades = parse_grades(grades) if isinstance(grades, str) else check_grades(grades)
         except ValueError as error:
             errors["grades"] = [str(error)]
             grades = []
