@@ -13,8 +13,6 @@ from django.test import Client
 from django.utils import timezone
 
 from chibo.documents.models import DraftComment
-from chibo.meetings import services as meeting_services
-from chibo.meetings.models import MeetingKind
 from chibo.rulebooks import scorecards
 from chibo.rulebooks.models import Scorecard
 from tests.api.conftest import API, JSON, english
@@ -93,13 +91,8 @@ def test_a_meeting_time_is_a_local_time(world, bearer_for, value):
 
 
 @pytest.fixture
-def announced(world):
-    meeting = meeting_services.meeting_plan(
-        unit=world.a, by=world.users["secretary_a"], kind=MeetingKind.REGULAR,
-        date=timezone.localdate() + datetime.timedelta(days=7), start_time=datetime.time(14, 0),
-        place="Nhà văn hóa thôn", draft_report="Đoạn một của dự thảo.",
-    )  # fmt: skip
-    return meeting_services.meeting_announce(meeting=meeting, by=world.users["secretary_a"])
+def announced(announced_meeting):
+    return announced_meeting
 
 
 def test_nul_and_control_characters_never_reach_the_database(world, bearer_for, announced):

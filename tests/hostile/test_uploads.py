@@ -12,7 +12,6 @@ expands entities without end never puts anything in the printed minutes.
 
 from __future__ import annotations
 
-import datetime
 import html
 import io
 import zipfile
@@ -24,13 +23,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from chibo.core.models import AuditEntry
 from chibo.documents.models import Document
 from chibo.meetings import attachment_services, exporting, template_services
-from chibo.meetings import services as meeting_services
-from chibo.meetings.models import MeetingAttachment, MeetingKind, WordTemplate
+from chibo.meetings.models import MeetingAttachment, WordTemplate
 from chibo.org import importing
 from chibo.org.models import Member, Unit
 
@@ -103,13 +101,8 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def meeting(world):
-    planned = meeting_services.meeting_plan(
-        unit=world.a, by=world.users["secretary_a"], kind=MeetingKind.REGULAR,
-        date=timezone.localdate() + datetime.timedelta(days=7), start_time=datetime.time(14, 0),
-        place="Nhà văn hóa thôn", draft_report="Dự thảo báo cáo.",
-    )  # fmt: skip
-    return meeting_services.meeting_announce(meeting=planned, by=world.users["secretary_a"])
+def meeting(announced_meeting):
+    return announced_meeting
 
 
 @dataclass(frozen=True)

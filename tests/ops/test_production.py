@@ -43,7 +43,10 @@ print(json.dumps({
 
 @pytest.fixture
 def production_env(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CHIBO_")}
+    # Nothing of the test process's own set-up (CHIBO_HTTPS=0, the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE…) may leak into the production process.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("CHIBO_", "DJANGO_"))}  # fmt: skip
     env.update({
         "DJANGO_SETTINGS_MODULE": "chibo.settings",
         "CHIBO_VAR_DIR": str(tmp_path),
