@@ -304,15 +304,14 @@ def collect_static(var_dir: Path, env: dict, cache: Path) -> None:
           f"(kept in {cache} for the next run)")  # fmt: skip
 
 
-def check_speeches(users: list[User], stats: Stats) -> None:
-    """Every speech answered 200 is in the database, and nothing else."""
+def check_speeches(users: list[User], answered: int) -> None:
+    """Every speech answered 200 (in any phase) is in the database, and nothing else."""
     from django.db import connections
 
     from chibo.meetings.models import Speech
 
     meetings = [u.meeting for u in users if u.role == "clerk"]
     stored = Speech.objects.filter(meeting_id__in=meetings).count()
-    answered = stats.ok.get("speech save", 0)
     verdict = "as answered" if stored == answered else "MISMATCH"
     print(f"Speeches stored in the clerks' meetings: {stored:,}, saves answered 200: "
           f"{answered:,} ({verdict})")  # fmt: skip
@@ -600,7 +599,12 @@ class Stats:
             self.ok[endpoint] += 1
 
     def requests(self, endpoint: str) -> int:
-        return len(self.done[endpoint])
+        return len(self.done.get(endpoint, ()))
+
+    @property
+    def completed(self) -> int:
+        """Every request answered in the phase, drain included (what the CPU time was spent on)."""
+        return sum(len(times) for times in self.done.values())
 
     @property
     def window(self) -> float:
@@ -730,7 +734,7 @@ async def warm_up(client: Client, timeout: float) -> str | None:
     return None
 
 
-async def drive(users: list[User], args, server: Gunicorn) -> tuple[Stats, Stats]:
+async def drive(users: list[User], args, server: Gunicorn) -> tuple[Stats, dict[str, Stats], Stats]:
     rng = random.Random(args.seed)
     year = datetime.date.today().year
     clients = [Client(u, server.port, random.Random(rng.random()), year) for u in users]
@@ -761,6 +765,7 @@ async def drive(users: list[User], args, server: Gunicorn) -> tuple[Stats, Stats
             f"\nMixed workload: {len(clients)} users, {args.duration:g} s or {args.max_requests:,} requests…"
         )
         mixed = await run_phase(clients, args, server)
+        costs = await cost_phases(clients, args, server)
     finally:
         for c in clients:
             c.conn.close()
@@ -776,7 +781,25 @@ async def drive(users: list[User], args, server: Gunicorn) -> tuple[Stats, Stats
     finally:
         for c in trivial_clients:
             c.conn.close()
-    return mixed, trivial
+    return mixed, costs, trivial
+
+
+ROLE_ENDPOINT = {"member": "member home", "clerk": "speech save", "officer": "officer dashboard"}
+
+
+async def cost_phases(clients: list[Client], args, server: Gunicorn) -> dict[str, Stats]:
+    """Each role alone for --costs seconds: what one request of each endpoint costs gunicorn in
+    CPU time (in the mixed phase the costs cannot be told apart)."""
+    if not args.costs:
+        return {}
+    alone = argparse.Namespace(**{**vars(args), "duration": args.costs})
+    costs = {}
+    for role, endpoint in ROLE_ENDPOINT.items():
+        group = [c for c in clients if c.user.role == role]
+        if group:
+            print(f"{endpoint.capitalize()} alone: {len(group)} users, {args.costs:g} s…")
+            costs[endpoint] = await run_phase(group, alone, server)
+    return costs
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -817,6 +840,31 @@ def table(title: str, stats: Stats, cores: int) -> tuple[int, int, float]:
     return total, errors_total, overall
 
 
+def cpu_ms(stats: Stats) -> float:
+    """gunicorn's CPU time per request answered in the phase, in ms."""
+    return stats.server_cpu * 1000 / max(stats.completed, 1)
+
+
+def cost_table(mixed: Stats, costs: dict[str, Stats], trivial: Stats) -> None:
+    """What each endpoint costs the server, and the mixed ÷ trivial ratio those costs allow
+    (at saturation the throughput of a phase is the CPU it gets divided by its cost)."""
+    if not costs:
+        return
+    floor = cpu_ms(trivial)
+    print("\nServer CPU per request (gunicorn CPU time ÷ requests, each endpoint alone)")
+    print(f"  {'endpoint':<19} {'requests':>8} {'CPU ms':>8} {'× trivial':>10} {'mixed share':>12}")
+    total = sum(mixed.requests(n) for n in costs) or 1
+    weighted = 0.0
+    for name, stats in costs.items():
+        share = mixed.requests(name) / total
+        weighted += share * cpu_ms(stats)
+        print(f"  {name:<19} {stats.completed:>8,} {cpu_ms(stats):>8.1f} "
+              f"{cpu_ms(stats) / floor:>10.1f} {share:>12.0%}")  # fmt: skip
+    print(f"  {'trivial view':<19} {trivial.completed:>8,} {floor:>8.1f} {1:>10.1f}")
+    print(f"  mixed (by share)    {'':>8} {weighted:>8.1f} {weighted / floor:>10.1f}   "
+          f"→ allows mixed ÷ trivial ≈ {floor / weighted:.0%}")  # fmt: skip
+
+
 def pg_default() -> str:
     url = os.environ.get("CHIBO_DATABASE_URL", "")
     return url if url.startswith(("postgres://", "postgresql://")) else PG_DEFAULT
@@ -845,6 +893,8 @@ def parse_args():
     parser.add_argument("--trivial-sessions", action="store_true",
                         help="the trivial view with the users' session cookies (default: anonymous)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--costs", type=float, default=15,
+                        help="seconds of each endpoint alone after the mix, to measure its CPU cost (0: skip)")  # fmt: skip
     args = parser.parse_args()
     args.mix = [int(x) for x in args.mix.split(",")]
     if len(args.mix) != 3 or min(args.mix) < 0 or not sum(args.mix):
@@ -904,8 +954,8 @@ def main() -> int:
         server.start()
         print(f"  answering after {time.perf_counter() - started:.1f} s; load average "
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {cores} cores")  # fmt: skip
-        mixed, trivial = asyncio.run(drive(users, args, server))
-        check_speeches(users, mixed)
+        mixed, costs, trivial = asyncio.run(drive(users, args, server))
+        check_speeches(users, sum(st.ok.get("speech save", 0) for st in (mixed, *costs.values())))
     finally:
         if server is not None:
             server.stop()
@@ -924,6 +974,7 @@ def main() -> int:
     _total, mixed_errors, mixed_rps = table("Mixed workload", mixed, cores)
     _total, trivial_errors, trivial_rps = table("Trivial view (ceiling)", trivial, cores)
     ratio = mixed_rps / trivial_rps if trivial_rps else 0.0
+    cost_table(mixed, costs, trivial)
     print(f"\nMixed {mixed_rps:.1f} req/s ÷ trivial {trivial_rps:.1f} req/s = {ratio:.0%} "
           f"(target ≥ {TARGET_RATIO:.0%}): {'met' if ratio >= TARGET_RATIO else 'NOT met'}")  # fmt: skip
     errors = mixed_errors + trivial_errors
