@@ -70,10 +70,12 @@ def _member(scope: Scope) -> Member | None:
     return Member.objects.filter(pk=scope.member_id).only("pk", "cell_id", "position").first()
 
 
-def my_tasks(scope: Scope) -> QuerySet[Task]:
+def my_tasks(scope: Scope, *, member: Member | None = None) -> QuerySet[Task]:
     """Tasks given to the user's member record, or to the committee of the cell where the
-    user sits on the committee. Still-active ones first, by deadline."""
-    member = _member(scope)
+    user sits on the committee. Still-active ones first, by deadline. `member`: the user's
+    member record when the caller has it already."""
+    if member is None or member.pk != scope.member_id:
+        member = _member(scope)
     if member is None:
         return Task.objects.none()
     mine = Q(assignees=member)

@@ -92,7 +92,7 @@ def member_home(scope: Scope, *, today: datetime.date | None = None) -> MemberHo
     meeting_documents = list(documents.filter(meeting=upcoming)) if upcoming is not None else []
     unread = list(documents.filter(meeting__isnull=True, is_read=False)[:DOCUMENTS])
     home.documents = meeting_documents + unread
-    home.tasks = list(followup.my_tasks(scope).filter(status__in=ACTIVE_STATUSES)
+    home.tasks = list(followup.my_tasks(scope, member=member).filter(status__in=ACTIVE_STATUSES)
                       .select_related("meeting", "cell").prefetch_related("assignees")[:TASKS])
     home.attendance = AttendanceYear(today.year, list(
         Attendance.objects.filter(member=member, meeting__status=MeetingStatus.FINALISED,

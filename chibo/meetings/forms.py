@@ -85,23 +85,31 @@ class GuestForm(BootstrapMixin, forms.Form):
 
 
 class SpeechForm(BootstrapMixin, forms.Form):
-    """`speaker` is "m:<pk>" for a member on the roster or "g:<pk>" for a guest."""
+    """`speaker` is "m:<pk>" for a member on the meeting's roster or "g:<pk>" for one of its
+    guests; cleaned, it is the keywords of `speech_add` ({"speaker": member, "guest": None} or
+    the other way round). The posted speaker is looked up alone: saving a speech does not read
+    the whole roster (the page lists the choices itself)."""
 
-    speaker = forms.ChoiceField(label=_("Speaker"))
+    speaker = forms.CharField(label=_("Speaker"))
     text = forms.CharField(label=_("What was said"), widget=_area(3))
 
-    def __init__(self, *args, people: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].choices = [("", "—")] + people
+        self.meeting = meeting
 
-    def speaker_kwargs(self, roster, guests) -> dict:
-        """{"speaker": member} or {"guest": guest} for `speech_add`."""
+    def clean_speaker(self) -> dict:
         kind, _sep, pk = self.cleaned_data["speaker"].partition(":")
-        if kind == "m":
-            member = next((a.member for a in roster if str(a.member_id) == pk), None)
-            return {"speaker": member, "guest": None}
-        guest = next((g for g in guests if str(g.pk) == pk), None)
-        return {"speaker": None, "guest": guest}
+        found = None
+        if self.meeting is not None and pk.isascii() and pk.isdigit() and len(pk) <= 18:
+            if kind == "m":
+                line = self.meeting.attendance.filter(member_id=pk).select_related("member").first()
+                found = line and {"speaker": line.member, "guest": None}
+            elif kind == "g":
+                guest = self.meeting.guests.filter(pk=pk).first()
+                found = guest and {"speaker": None, "guest": guest}
+        if not found:
+            raise forms.ValidationError(_("Choose a member on the roster or a guest of the meeting."))
+        return found
 
 
 class VoteForm(BootstrapMixin, forms.Form):

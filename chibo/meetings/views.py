@@ -405,7 +405,7 @@ def _record_context(meeting) -> dict:
             for a in roster
             if a.category != RosterCategory.AWAY
         ],  # fmt: skip
-        "speech_form": SpeechForm(people=people),
+        "speech_form": SpeechForm(),
         "guest_form": GuestForm(),
         "assignment_form": AssignmentForm(roster=roster, initial={"deadline": None}),
         "vote_forms": _vote_forms(context["votes"]),
@@ -682,10 +682,9 @@ def guest_remove(request, pk: int, guest_pk: int):
 def speech_add(request, pk: int, section_pk: int):
     _scope, meeting = _recorder(request, pk)
     section = _section(meeting, section_pk)
-    roster, guests = selectors.roster(meeting), list(meeting.guests.all())
-    form = SpeechForm(request.POST, people=_people(roster, guests))
+    form = SpeechForm(request.POST, meeting=meeting)
     speech = run_form(request, form, lambda d: services.speech_add(
-        section=section, by=request.user, text=d["text"], **form.speaker_kwargs(roster, guests),
+        section=section, by=request.user, text=d["text"], **d["speaker"],
     ))  # fmt: skip
     if not is_htmx(request):
         if speech is None:
@@ -693,8 +692,10 @@ def speech_add(request, pk: int, section_pk: int):
                 messages.error(request, message)
         return redirect(reverse("meeting_record", args=[meeting.pk]) + f"#section-{section.pk}")
     if speech is None:
+        people = _people(selectors.roster(meeting), list(meeting.guests.all()))
         response = render(request, "meetings/_speech_form.html",
-                          {"form": form, "section": section, "meeting": meeting}, status=422)  # fmt: skip
+                          {"form": form, "section": section, "meeting": meeting, "people": people},
+                          status=422)  # fmt: skip
         response["HX-Retarget"] = f"#speech-form-{section.pk}"
         response["HX-Reswap"] = "outerHTML"
         return response

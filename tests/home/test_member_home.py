@@ -71,10 +71,15 @@ def test_the_page_shows_what_is_the_members_own(world, client_as, announced):
     assert "Trần Văn Ưng" in ung and task.description not in ung
 
 
+# Session, user, grants, notifications, then the page's own reads (the member record once).
+HOME_QUERY_BUDGET = 16
+
+
 def test_a_fixed_number_of_queries(world, client_as, announced):
     client = client_as("member_a")
     finalise(world, recorded(world, datetime.date(TODAY.year, 1, 5)))
     few = count_queries(client, reverse("member_home"))
+    assert few <= HOME_QUERY_BUDGET
     for month in range(2, 8):  # more meetings, resolutions, tasks and attendance lines
         meeting = Meeting.objects.create(
             unit=world.a, province=world.p, kind=MeetingKind.REGULAR, status=MeetingStatus.RECORDING,

@@ -579,6 +579,45 @@ def test_guest_can_speak(world, client_as):
     assert Speech.objects.get().guest == guest
 
 
+def test_speech_with_a_speaker_not_of_this_meeting_is_refused_with_the_choices_kept(world, client_as):
+    meeting = _recording(world)
+    other_cell_member = MemberFactory(cell=world.b)
+    section = _discussion(meeting)
+    client = client_as("secretary_a")
+    url = reverse("speech_add", args=[meeting.pk, section.pk])
+    for speaker in (f"m:{other_cell_member.pk}", "g:1", "m:²", "m:" + "9" * 30, "x:1", "m:"):
+        response = client.post(url, {"speaker": speaker, "text": "Ý kiến lạc chỗ"}, **HX)
+        page = response.content.decode()
+        assert response.status_code == 422, speaker
+        assert "Ý kiến lạc chỗ" in page  # what was typed is kept
+        # The form comes back with the roster to choose from.
+        assert f'value="m:{world.hoa.pk}"' in page and "is-invalid" in page
+    response = client.post(url, {"speaker": f"m:{world.hoa.pk}", "text": "Ý kiến đúng chỗ"}, **HX)
+    assert response.status_code == OK
+    assert list(Speech.objects.values_list("text", "speaker")) == [("Ý kiến đúng chỗ", world.hoa.pk)]
+
+
+def test_a_speech_save_does_not_read_the_roster(world, client_as):
+    """Saving a speech costs the same few queries with 3 or 40 members on the roster."""
+    client = client_as("secretary_a")
+    small = _recording(world)
+    MemberFactory.create_batch(37, cell=world.a)
+    large = plan(world, day=future_day(7))
+    services.meeting_start_recording(meeting=large, by=_secretary(world))
+    counts = []
+    for meeting in (small, large):
+        section = _discussion(meeting)
+        speaker = meeting.attendance.order_by("-id").first().member_id
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(reverse("speech_add", args=[meeting.pk, section.pk]),
+                                   {"speaker": f"m:{speaker}", "text": "Nhất trí"}, **HX)  # fmt: skip
+        assert response.status_code == OK
+        assert not any("meetings_attendance" in q["sql"] and "LIMIT" not in q["sql"]
+                       for q in ctx.captured_queries), "the whole roster was read"  # fmt: skip
+        counts.append(len(ctx.captured_queries))
+    assert large.attendance.count() == 40 and counts[0] == counts[1]
+
+
 # --- query counts -----------------------------------------------------------------------------
 RECORD_PAGE_BUDGET = 20
 
