@@ -1,7 +1,12 @@
 """What each audit action means, for people reading the audit log (the code stays beside it).
 Every action recorded anywhere must have a label here (tests/core/test_audit_log.py checks)."""
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ACTION_LABELS = {
     "assignment.add": _("Task added to the minutes"),
@@ -107,6 +112,78 @@ FAMILY_LABELS = {
     "two_factor": _("Two-factor login"),
     "demo": _("Demo data"),
 }
+
+
+# What changed, for the keys of `AuditEntry.changes` that are not a field of the audited model
+# with a translated name (summaries written by the services, and fields named plainly).
+CHANGE_LABELS = {
+    "assignees": _("Assigned to"),
+    "attached_to": _("Attached to"),
+    "cell": _("Cell"),
+    "criterion": _("Criterion"),
+    "deadline": _("Deadline"),
+    "decision": _("Decision"),
+    "description": _("What is to be done"),
+    "done": _("Done"),
+    "exemption": _("Exemption from meetings"),
+    "fix": _("Shortcoming to fix"),
+    "from": _("Copied from"),
+    "hash": _("Content hash"),
+    "kind": pgettext_lazy("what changed", "Kind"),
+    "meeting": _("Meeting"),
+    "member": _("Member"),
+    "new_deadline": _("New deadline"),
+    "note": _("Note"),
+    "number": _("Number"),
+    "paragraph": _("Paragraph"),
+    "part": _("Part"),
+    "points": _("Points"),
+    "presence": _("Presence"),
+    "reason": _("Reason"),
+    "report": _("Report"),
+    "roster": _("Roster"),
+    "role": _("Role"),
+    "scorecard": _("Scorecard"),
+    "scorer": _("Scored by"),
+    "section": _("Minutes section"),
+    "subject": _("Subject"),
+    "task": _("Task"),
+    "to": _("Sent to"),
+    "unit": _("Unit"),
+    "user": _("Account"),
+    "votes": _("Votes (for / against / not voting)"),
+    "warnings": _("Warnings accepted"),
+}
+
+
+def _field(object_type: str, key: str):
+    try:
+        return apps.get_model(object_type)._meta.get_field(key)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
+def change_label(object_type: str, key: str) -> str:
+    """The name of a changed field in the reader's language: a label above, else the model
+    field's own (translated) name, else the key itself."""
+    if key in CHANGE_LABELS:
+        return str(CHANGE_LABELS[key])
+    name = getattr(_field(object_type, key), "verbose_name", None)
+    return capfirst(str(name)) if isinstance(name, Promise) else key
+
+
+# Summaries whose values are the choices of a field of another model.
+CHOICES_OF = {"decision": "followup.taskreview"}
+
+
+def change_value(object_type: str, key: str, value):
+    """A stored value as the reader knows it: the label of a field's choice ("confidential" →
+    "Mật"), else the value."""
+    field = _field(object_type, key) or (_field(CHOICES_OF[key], key) if key in CHOICES_OF else None)
+    choices = getattr(field, "flatchoices", None)
+    if choices and isinstance(value, str | int):
+        return dict(choices).get(value, value)
+    return value
 
 
 def action_label(action: str) -> str:

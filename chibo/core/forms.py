@@ -20,6 +20,11 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
             self.add_error("until", _("The end date comes before the start date."))
         return data
 
+    @property
+    def in_use(self) -> bool:
+        """A filter was asked for (or mistyped): the form stays open on a phone."""
+        return self.is_bound and (any(self.data.get(name) for name in self.fields) or bool(self.errors))
+
     def chosen(self) -> AuditFilter:
         if not self.is_valid():
             return AuditFilter()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from .audit_labels import change_label, change_value
 from .models import AuditEntry
 from .text import fold
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 EXPORT_LIMIT = 50_000
 
@@ -49,19 +54,35 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 
 def change_lines(entry: AuditEntry) -> list[tuple[str, str]]:
-    """(field, "old → new" or the value) for display and export."""
+    """(what changed, in the reader's language; "old → new" or the value) for display and
+    export."""
     lines = []
-    for field, value in (entry.changes or {}).items():
+    for key, value in (entry.changes or {}).items():
+        field = change_label(entry.object_type, key)
+
+        def shown(v, key=key):
+            return _plain(change_value(entry.object_type, key, v))
+
         if isinstance(value, list) and len(value) == 2:
-            lines.append((field, f"{_plain(value[0])} → {_plain(value[1])}"))
+            lines.append((field, f"{shown(value[0])} → {shown(value[1])}"))
         else:
-            lines.append((field, _plain(value)))
+            lines.append((field, shown(value)))
     return lines
 
 
 def _plain(value) -> str:
+    """A stored value as text: dates as dd/mm/yyyy, yes/no, lists and accepted warnings
+    (their messages) joined."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        if "message" in value:
+            return _plain(value["message"])
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
     return str(value)

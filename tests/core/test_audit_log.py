@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from chibo.core import audit
@@ -47,7 +48,7 @@ def test_matrix(world, client_as, api_client_as, history):
 
 def test_the_board_sees_its_subtree_only_with_old_and_new(world, client_as, api_client_as, history):
     page = client_as("officer_c1").get(reverse("unit_audit", args=[world.c1.pk])).content.decode()
-    assert "meeting.announce" in page and "planned → announced" in page
+    assert "meeting.announce" in page and "Trạng thái:</span> Đã lên lịch → Đã thông báo" in page
     assert "unit.rename" not in page  # D belongs to C2
     mine = api_client_as("officer_c2").get(f"{API}/units/{world.c2.pk}/audit").json()
     assert [e["action"] for e in mine] == ["unit.rename"]
@@ -83,7 +84,7 @@ def test_export_has_every_filtered_entry(world, client_as, history):
     assert rows[0][:4] == ("Thời gian", "Người thực hiện", "Thao tác", "Mã")
     assert sorted(r[3] for r in rows[1:]) == ["meeting.announce", "meeting.plan"]
     assert sorted(r[2] for r in rows[1:]) == ["Lập kế hoạch buổi sinh hoạt", "Thông báo buổi sinh hoạt"]
-    assert any("planned → announced" in (r[5] or "") for r in rows[1:])
+    assert any("Trạng thái: Đã lên lịch → Đã thông báo" in (r[5] or "") for r in rows[1:])
 
 
 def test_query_count_does_not_grow(world, client_as, history):
@@ -121,3 +122,56 @@ def test_the_log_shows_labels_and_filters_by_family(world, client_as, history):
     html = page.content.decode()
     assert "Thông báo buổi sinh hoạt" in html and "<code class=\"small text-muted\">meeting.announce</code>" in html
     assert '<option value="meeting." selected>Buổi sinh hoạt: tất cả</option>' in html
+
+
+def test_what_changed_is_named_in_the_readers_language(world, client_as):
+    """A whole meeting (planned, recorded, finalised: speeches, attendance, votes, tasks) leaves
+    entries whose changed fields read as words, never as code names like resolution_text."""
+    from chibo.core.selectors import change_lines
+    from tests.followup.conftest import finalise, recorded
+
+    finalise(world, recorded(world, datetime.date(2026, 10, 6)))
+    entries = list(AuditEntry.objects.exclude(changes={}))
+    keys = {key for e in entries for key in e.changes}
+    assert len(entries) > 10 and {"chair", "resolution_text", "assignees", "text"} <= keys
+
+    def labels_in(language):
+        with translation.override(language):
+            return {(e.object_type, key): field for e in entries
+                    for key, (field, _text) in zip(e.changes, change_lines(e), strict=True)}  # fmt: skip
+
+    labels, english = labels_in("vi"), labels_in("en")
+    untranslated = {pair: label for pair, label in labels.items()
+                    if label == english[pair] or "_" in label or not label[0].isupper()}  # fmt: skip
+    assert untranslated == {}
+    assert labels[("meetings.meeting", "resolution_text")] == "Nghị quyết"
+    page = client_as("officer_c1").get(reverse("unit_audit", args=[world.c1.pk])).content.decode()
+    assert "Nghị quyết:</span>" in page and "resolution_text:</span>" not in page
+
+
+def test_values_read_as_the_page_shows_them(world):
+    """Choices by their label, dates dd/mm/yyyy, yes/no, accepted warnings by their message."""
+    from chibo.core.selectors import change_lines
+
+    audit.record(actor=None, action="meeting.update", obj=world.a, changes={
+        "status": ["announced", "recording"], "date": "2026-12-10", "done": False,
+        "warnings": [{"code": "short", "message": "Buổi sinh hoạt kéo dài 81 phút."}],
+    })  # fmt: skip
+    entry = AuditEntry.objects.get(action="meeting.update")
+    entry.object_type = "meetings.meeting"
+    with translation.override("vi"):
+        lines = dict(change_lines(entry))
+    assert lines == {"Trạng thái": "Đã thông báo → Đang ghi biên bản", "Ngày": "10/12/2026",
+                     "Hoàn thành": "không", "Cảnh báo đã chấp nhận": "Buổi sinh hoạt kéo dài 81 phút."}  # fmt: skip
+
+
+def test_on_a_phone_the_filter_stays_folded_unless_in_use(world, client_as, history):
+    client = client_as("officer_c1")
+    url = reverse("unit_audit", args=[world.c1.pk])
+    folded = 'class="card card-body mb-3 collapse d-md-block" id="audit-filter"'
+    unfolded = 'class="card card-body mb-3 collapse d-md-block show" id="audit-filter"'
+    assert folded in client.get(url).content.decode()
+    assert folded in client.get(url + "?page=1").content.decode()  # paging is not filtering
+    for query in ("?action=meeting.", "?since=2099-99-99"):
+        page = client.get(url + query).content.decode()
+        assert unfolded in page and "Lọc (đang áp dụng)" in page
