@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chibo.core.middleware.SessionRefreshMiddleware",
     "chibo.core.middleware.LanguageMiddleware",
+    "chibo.core.middleware.HtmxLoginMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -246,6 +247,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("CHIBO_SESSION_SECONDS", str(8 * 3600)))
 # The age counts from the last request (expiry on inactivity): chibo.core.middleware.
 # SessionRefreshMiddleware renews it at most every 5 minutes instead of on every request.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "chibo.core.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

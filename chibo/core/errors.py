@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -98,3 +101,59 @@ def server_error(request) -> HttpResponse:
     if is_database_busy(sys.exc_info()[1]):
         return busy_response(request)
     return defaults.server_error(request)
+
+
+# --- a page left open too long ---------------------------------------------------------------
+# htmx follows redirects without telling the page: a fragment asked for after the session ended
+# would come back as the login page with status 200, be swapped into the page, and the
+# recording screen would take it for "saved" and forget its local copy. So an htmx request
+# never gets the login page: it gets 401 (session ended) or 403 (the page's CSRF token is
+# stale after a new login) with a notice that chibo.js shows at the top of the page, marked by
+# the NOTICE_HEADER. What the user typed stays on the phone (minutes.js) until it is saved.
+NOTICE_HEADER = "X-Chibo-Notice"
+
+
+def _current_page(request) -> str:
+    """The page the htmx request came from (its path), if it is on this site."""
+    current = request.headers.get("HX-Current-URL", "")
+    try:
+        same_site = url_has_allowed_host_and_scheme(
+            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    except DisallowedHost:
+        same_site = False
+    if not same_site:
+        return "/"
+    parts = urlsplit(current)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _notice(request, *, status: int, kind: str, message: str, action: str, url: str) -> HttpResponse:
+    response = render(request, "core/_notice.html",
+                      {"message": message, "action": action, "url": url}, status=status)  # fmt: skip
+    response[NOTICE_HEADER] = kind
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def session_ended(request) -> HttpResponse:
+    page = _current_page(request)
+    return _notice(
+        request, status=401, kind="session-ended", action=_("Log in again"),
+        url=f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}",
+        message=_("Your session has ended. What you typed is kept on this device: log in "
+                  "again and it will be sent when the page opens."),
+    )  # fmt: skip
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page opened before the last login (or kept open
+    very long). Django's own page is in English and says nothing useful to a member."""
+    if is_htmx(request):
+        return _notice(
+            request, status=403, kind="page-outdated", action=_("Reload the page"),
+            url=_current_page(request),
+            message=_("This page is out of date (you logged in again since it was opened). What "
+                      "you typed is kept on this device: reload the page and it will be sent."),
+        )  # fmt: skip
+    return render(request, "403_csrf.html", {"again": _again_url(request)}, status=403)

@@ -1,7 +1,13 @@
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils import translation
+
+from .errors import session_ended
+from .http import is_htmx
 
 
 class LanguageMiddleware:
@@ -53,3 +59,26 @@ def session_started(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None and getattr(request, "user", user) == user:  # not an API key request
         session[SessionRefreshMiddleware.KEY] = int(time.time())
+
+
+class HtmxLoginMiddleware:
+    """For an htmx request, a redirect to the login or two-factor pages becomes a 401 notice
+    (see errors.session_ended: htmx would swap the login page in and call it a success)."""
+
+    LOGIN_PAGES = ("two_factor_verify", "two_factor_setup")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._paths: set[str] | None = None
+
+    def login_paths(self) -> set[str]:
+        if self._paths is None:
+            self._paths = {resolve_url(settings.LOGIN_URL), *map(reverse, self.LOGIN_PAGES)}
+        return self._paths
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (is_htmx(request) and response.status_code in (301, 302)
+                and urlsplit(response.get("Location", "")).path in self.login_paths()):  # fmt: skip
+            return session_ended(request)
+        return response

@@ -7,6 +7,10 @@
  *   data-copy="element-id"    on a button: copies that field's value; data-done is the new label
  *   data-width="42"           sets the element's width in percent (bars of computed width)
  *   data-show-refusals        on a container: htmx swaps its 422 answers, which carry a message
+ *
+ * An htmx answer marked X-Chibo-Notice (the session ended, or the page is out of date) is not
+ * swapped where it was asked for: its notice, with the link to log in or reload, goes to the
+ * top of the page.
  */
 (function () {
   "use strict";
@@ -45,7 +49,22 @@
     if (el.matches("select[data-navigate]")) window.location.search = el.value;
   });
 
+  function showNotice(html) {
+    const main = document.querySelector("main") || document.body;
+    const notice = new DOMParser().parseFromString(html, "text/html").getElementById("chibo-notice");
+    if (!notice) return;
+    const old = document.getElementById("chibo-notice");
+    if (old) old.remove();
+    main.prepend(document.adoptNode(notice));
+    notice.scrollIntoView({ block: "nearest" });
+  }
+
   document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.getResponseHeader("X-Chibo-Notice")) {
+      e.detail.shouldSwap = false;
+      showNotice(e.detail.xhr.responseText);
+      return;
+    }
     if (e.detail.xhr.status === 422 && e.detail.elt.closest("[data-show-refusals]")) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;

@@ -120,6 +120,10 @@
       } else if (status === 409 || status === 422) {
         waiting.delete(id);
         blocked.add(id); // the user decides; the local copy stays
+      } else if (status === 401 || status === 403) {
+        // Logged out, or the page is out of date: kept here until the page is opened again.
+        waiting.add(id);
+        say(el, msg.msgExpired, "text-danger");
       } else {
         waiting.add(id);
         say(el, msg.msgOffline, "text-danger");
