@@ -26,6 +26,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -79,7 +80,7 @@ def busy_response(request) -> HttpResponse:
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=503)
     elif is_htmx(request):
-        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response = _notice(status=503, kind="busy", message=message)
     else:
         # A page of its own, like 500.html: the base template's context reads the database.
         response = HttpResponse(format_html(
@@ -128,9 +129,11 @@ def _current_page(request) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _notice(request, *, status: int, kind: str, message: str, action: str, url: str) -> HttpResponse:
-    response = render(request, "core/_notice.html",
-                      {"message": message, "action": action, "url": url}, status=status)  # fmt: skip
+def _notice(*, status: int, kind: str, message: str, action: str = "", url: str = "") -> HttpResponse:
+    """Rendered without the request: no context processor, no database read (a busy database
+    gets one too)."""
+    html = render_to_string("core/_notice.html", {"message": message, "action": action, "url": url})
+    response = HttpResponse(html, status=status)
     response[NOTICE_HEADER] = kind
     response["Cache-Control"] = "no-store"
     return response
@@ -139,7 +142,7 @@ def _notice(request, *, status: int, kind: str, message: str, action: str, url: 
 def session_ended(request) -> HttpResponse:
     page = _current_page(request)
     return _notice(
-        request, status=401, kind="session-ended", action=_("Log in again"),
+        status=401, kind="session-ended", action=_("Log in again"),
         url=f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}",
         message=_("Your session has ended. What you typed is kept on this device: log in "
                   "again and it will be sent when the page opens."),
@@ -151,7 +154,7 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
     very long). Django's own page is in English and says nothing useful to a member."""
     if is_htmx(request):
         return _notice(
-            request, status=403, kind="page-outdated", action=_("Reload the page"),
+            status=403, kind="page-outdated", action=_("Reload the page"),
             url=_current_page(request),
             message=_("This page is out of date (you logged in again since it was opened). What "
                       "you typed is kept on this device: reload the page and it will be sent."),

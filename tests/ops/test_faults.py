@@ -365,6 +365,7 @@ def test_a_lock_held_longer_than_the_busy_timeout_is_a_clear_busy_page(
     for name in ("page", "htmx", "api"):
         assert busy[name]["status"] == 503 and busy[name]["retry_after"], (name, busy[name])
         assert "Vui lòng thử lại sau" in busy[name]["body"], busy[name]["body"]
+    assert 'id="chibo-notice"' in busy["htmx"]["body"]  # shown at the top of the page (chibo.js)
     page = busy["page"]["body"]
     assert "Máy chủ đang bận" in page and "Traceback" not in page and "OperationalError" not in page
     back = f"http://testserver/meetings/{world['meeting']}/record/"

@@ -124,6 +124,9 @@
         // Logged out, or the page is out of date: kept here until the page is opened again.
         waiting.add(id);
         say(el, msg.msgExpired, "text-danger");
+      } else if (status === 503) {
+        waiting.add(id); // the server is busy: sent again by itself
+        say(el, msg.msgBusy, "text-danger");
       } else {
         waiting.add(id);
         say(el, msg.msgOffline, "text-danger");
