@@ -57,18 +57,21 @@ def is_database_busy(exc: BaseException | None) -> bool:
     return False
 
 
+def _on_this_site(request, url: str) -> bool:
+    try:
+        return url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    except DisallowedHost:
+        return False
+
+
 def _again_url(request) -> str:
     """Where "try again" leads: the page itself, or for a form the page the form was on."""
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
     referer = request.headers.get("Referer", "")
-    try:
-        same_site = url_has_allowed_host_and_scheme(
-            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    except DisallowedHost:
-        same_site = False
-    return referer if same_site else "/"
+    return referer if _on_this_site(request, referer) else "/"
 
 
 def busy_response(request) -> HttpResponse:
@@ -117,13 +120,7 @@ NOTICE_HEADER = "X-Chibo-Notice"
 def _current_page(request) -> str:
     """The page the htmx request came from (its path), if it is on this site."""
     current = request.headers.get("HX-Current-URL", "")
-    try:
-        same_site = url_has_allowed_host_and_scheme(
-            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    except DisallowedHost:
-        same_site = False
-    if not same_site:
+    if not _on_this_site(request, current):
         return "/"
     parts = urlsplit(current)
     return parts.path + (f"?{parts.query}" if parts.query else "")
