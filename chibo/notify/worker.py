@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -74,6 +76,36 @@ def queue_periodic(now: datetime.datetime | None = None) -> list[str]:
     return queued
 
 
+# How often a worker busy with one long job (a whole province's import) still says it is alive.
+BUSY_HEARTBEAT_SECONDS = 30.0
+
+
+@contextmanager
+def heartbeat_while_busy(worker_id: str, every: float = BUSY_HEARTBEAT_SECONDS):
+    """While a job runs, a thread with its own database connection keeps the worker's heartbeat
+    fresh: otherwise a long job makes the worker look gone to /health, and to the other
+    workers of a pool, which would take the job back and run it a second time at once."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    heartbeat(worker_id)
+                except DatabaseError as error:  # SQLite: the job holds the write lock; next time
+                    logger.warning("Heartbeat of %s not written: %s", worker_id, error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    keeper = threading.Thread(target=beat, name=f"heartbeat-{worker_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
+
+
 def run_ready(worker_id: str, *, should_stop=lambda: False) -> int:
     """Run the ready jobs one by one until none is left (or asked to stop)."""
     runner = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
@@ -86,7 +118,8 @@ def run_ready(worker_id: str, *, should_stop=lambda: False) -> int:
             if result is None:
                 break
             result.claim(worker_id)
-        runner.run_task(result)
+        with heartbeat_while_busy(worker_id):
+            runner.run_task(result)
         heartbeat(worker_id)  # a long queue must not look like a dead worker to /health
         if result.status == "FAILED":
             logger.error("Job %s (%s) failed:\n%s", result.pk, result.task_path, result.traceback)

@@ -74,6 +74,7 @@ def import_status(request, job_id):
     context = {
         "job": job,
         "running": running,
+        "waiting_long": importing.waiting_long(job),
         "percent": min(100, job["done"] * 100 // job["total"]) if job["total"] else 0,
         "result": result,
         "errors": errors[:ERRORS_SHOWN],

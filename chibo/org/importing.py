@@ -30,7 +30,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -991,8 +991,10 @@ def error_report_workbook(errors: list[dict[str, Any]] | list[RowError]) -> byte
 
 # --- background jobs for the web UI ---------------------------------------------------------
 # A job is a file pair under VAR_DIR/imports/: <id>.xlsx (deleted when done) and <id>.json,
-# the status that the status page polls. Threads are fine for one machine; with
-# settings.CHIBO_IMPORT_SYNC the import runs inside the request (tests, in-memory SQLite).
+# the status that the status page polls. `chibo worker` runs it (tasks.run_import); with
+# settings.CHIBO_IMPORT_SYNC the import runs inside the request (tests).
+# A job "running" whose status has not moved for this long was cut off (its worker is gone);
+# the worker's restart runs it again from the start.
 STALE_AFTER = datetime.timedelta(minutes=10)
 KEEP_RESULTS = datetime.timedelta(days=30)
 
@@ -1053,23 +1055,24 @@ def start_job(*, upload, user) -> str:
     _write_status(job_id, status)
     language = translation.get_language() or settings.LANGUAGE_CODE
     if getattr(settings, "CHIBO_IMPORT_SYNC", False):
-        _run_job(job_id, user.pk, language)
+        run_job(job_id, user.pk, language)
     else:
-        threading.Thread(
-            target=_run_job, args=(job_id, user.pk, language), name=f"import-{job_id}", daemon=True
-        ).start()
+        from .tasks import run_import
+
+        run_import.enqueue(job_id, user.pk, language)
     return job_id
 
 
-def _run_job(job_id: str, user_id: int, language: str) -> None:
+def run_job(job_id: str, user_id: int, language: str) -> str:
+    """Import the job's file and record the outcome in its status; returns the final state.
+    Run again after its worker died, it starts over (the first run left nothing)."""
     from django.contrib.auth import get_user_model
 
-    status = read_job(job_id)
-    assert status is not None
+    status = _stored_status(job_id)
     data_path = jobs_dir() / f"{job_id}.xlsx"
-    in_thread = threading.current_thread() is not threading.main_thread() and not getattr(
-        settings, "CHIBO_IMPORT_SYNC", False
-    )
+    if status is None or status.get("state") in ("done", "failed") or not data_path.exists():
+        return status.get("state", "") if status else ""  # already finished, or pruned
+    status["done"] = status["total"] = 0
     last_write = 0.0
 
     def progress(done: int, total: int) -> None:
@@ -1100,17 +1103,23 @@ def _run_job(job_id: str, user_id: int, language: str) -> None:
         status["finished"] = timezone.now().isoformat()
         _write_status(job_id, status)
         data_path.unlink(missing_ok=True)
-        if in_thread:
-            connections.close_all()
+    return status["state"]
+
+
+def _stored_status(job_id: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(_job_path(job_id).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None
 
 
 def read_job(job_id: str) -> dict[str, Any] | None:
-    try:
-        path = _job_path(job_id)
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
+    """The job's status as the status page shows it: a job "running" but silent for longer
+    than STALE_AFTER is reported interrupted."""
+    status = _stored_status(job_id)
+    if status is None:
         return None
-    if status.get("state") in ("queued", "running"):
+    if status.get("state") == "running":
         updated = datetime.datetime.fromisoformat(status["updated"])
         if timezone.now() - updated > STALE_AFTER:
             status["state"] = "failed"
@@ -1120,6 +1129,17 @@ def read_job(job_id: str) -> dict[str, Any] | None:
                 )  # fmt: skip
             ).as_dict()
     return status
+
+
+# A job still queued after this long: the background worker is busy with a long queue, or not
+# running at all (then /health says so too).
+WAITING_LONG = datetime.timedelta(minutes=1)
+
+
+def waiting_long(status: dict[str, Any]) -> bool:
+    if status.get("state") != "queued" or not status.get("created"):
+        return False
+    return timezone.now() - datetime.datetime.fromisoformat(status["created"]) > WAITING_LONG
 
 
 def job_for_user(job_id: str, user) -> dict[str, Any] | None:

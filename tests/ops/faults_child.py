@@ -119,31 +119,49 @@ def _org_report(job_id: str = "") -> dict:
     return report
 
 
-def import_file(path: str, stall: str) -> None:
-    """Upload the workbook as C1's officer, as a browser does; the server imports it in a
-    thread. With stall="yes" that thread stops inside the import's one transaction once every
-    unit, member and event is written and the audit entry added: just before the commit."""
-    from django.urls import reverse
-
+def _stall_the_import_before_its_commit() -> None:
+    """The import stops inside its one transaction once every unit, member and event is
+    written and the audit entry added: just before the commit."""
     from chibo.org import importing
 
-    if stall == "yes":
-        audit = importing.audit
+    audit = importing.audit
 
-        class Stalling:
-            def record(self, **kwargs):
-                audit.record(**kwargs)
-                pause()
+    class Stalling:
+        def record(self, **kwargs):
+            audit.record(**kwargs)
+            pause()
 
-        importing.audit = Stalling()
+    importing.audit = Stalling()
+
+
+def import_file(path: str, stall: str) -> None:
+    """Upload the workbook as C1's officer, as a browser does (the page queues the job), then
+    run one pass of the worker `w1`, which imports it; with stall="yes" the worker stops just
+    before the import's commit."""
+    import datetime
+
+    from django.urls import reverse
+
+    from chibo.notify import worker
+
     client = client_for("officer_c1")
     with open(path, "rb") as fh:
         response = client.post(reverse("import_upload"), {"file": fh})
     assert response.status_code == 302, response.status_code
     job_id = response["Location"].rstrip("/").split("/")[-1]
-    for thread in threading.enumerate():
-        if thread.name.startswith("import-"):
-            thread.join(120)
+    if stall == "yes":
+        _stall_the_import_before_its_commit()
+    worker.one_pass("w1", stale_after=datetime.timedelta(minutes=2), starting=True)
+    say(_org_report(job_id))
+
+
+def worker_restart(job_id: str) -> None:
+    """`chibo worker` started again as w1: it takes back its own unfinished job and runs it."""
+    import datetime
+
+    from chibo.notify import worker
+
+    worker.one_pass("w1", stale_after=datetime.timedelta(minutes=2), starting=True)
     say(_org_report(job_id))
 
 
@@ -306,6 +324,7 @@ def busy_writes(meeting_id: str, section_id: str, speaker: str, timeout: str) ->
 
 COMMANDS = {
     "setup": setup, "import": import_file, "import-report": import_report,
+    "worker-restart": worker_restart,
     "finalise": finalise, "meeting-report": meeting_report, "backup": backup,
     "write-speeches": write_speeches, "busy-writes": busy_writes,
 }  # fmt: skip

@@ -186,7 +186,7 @@ def installations(tmp_path_factory):
 IMPORT_COUNTS = ("members", "events", "imports_audited", "new_unit", "units", "c1_children")
 
 
-def test_a_server_killed_mid_import_keeps_nothing_of_the_file(installations, tmp_path):
+def test_a_worker_killed_mid_import_keeps_nothing_and_runs_it_again_whole(installations, tmp_path):
     env = installations.new("import")
     before = installations.world["org"]
     members = [member_row(family_name="Hoàng", middle_name="Văn", given_name=f"Thử {i}",
@@ -199,7 +199,8 @@ def test_a_server_killed_mid_import_keeps_nothing_of_the_file(installations, tmp
 
     jobs = list((Path(env["CHIBO_VAR_DIR"]) / "imports").glob("*.json"))
     assert len(jobs) == 1
-    after = child(env, "import-report", jobs[0].stem)
+    job_id = jobs[0].stem
+    after = child(env, "import-report", job_id)
     # Nothing of the file: no member, event, unit, parent's child count or audit entry.
     assert {k: after[k] for k in IMPORT_COUNTS} == {k: before[k] for k in IMPORT_COUNTS}
     assert after["members"] == after["new_unit"] == 0
@@ -209,8 +210,8 @@ def test_a_server_killed_mid_import_keeps_nothing_of_the_file(installations, tmp
     assert after["job_later"]["state"] == "failed"
     assert "Chưa nhập dữ liệu nào" in after["job_later"]["result"]["message"]
 
-    # The same file, imported again, goes in whole and once.
-    final = child(env, "import", str(workbook), "no")
+    # The worker started again takes its job back and imports the file whole, once.
+    final = child(env, "worker-restart", job_id)
     assert final["job"]["state"] == "done", final["job"]
     assert final["members"] == final["distinct_cards"] == 40 and final["new_unit"] == 1
     assert final["events"] == before["events"] + 40

@@ -237,21 +237,44 @@ def test_no_file_chosen(client_as, world):
     assert response.status_code == 400 and b"is-invalid" in response.content
 
 
-def test_background_thread_is_used_outside_tests(client_as, world, settings, monkeypatch):
+def test_outside_tests_the_worker_imports_the_file(client_as, world, settings):
+    """The upload only queues the job; `chibo worker` imports it (not a thread of the web
+    server, which dies when gunicorn recycles or restarts its worker)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from chibo.notify import worker
+    from chibo.org.tasks import run_import
+
     settings.CHIBO_IMPORT_SYNC = False
-    started = []
-
-    class FakeThread:
-        def __init__(self, target, args, name, daemon):
-            started.append((target, args, daemon))
-
-        def start(self):
-            pass
-
-    monkeypatch.setattr(importing.threading, "Thread", FakeThread)
+    before = Member.objects.count()
     response = upload(client_as("officer_c1"), xlsx_bytes(None, [member_row()]))
     job = job_of(response)
-    assert started and started[0][1][0] == job and started[0][2] is True
-    assert importing.read_job(job)["state"] == "queued"
+    queued = DBTaskResult.objects.get(task_path=run_import.module_path)
+    assert queued.status == "READY" and queued.args_kwargs["args"][:2] == [job, world.users["officer_c1"].pk]
+    assert importing.read_job(job)["state"] == "queued" and Member.objects.count() == before
     html = client_as("officer_c1").get(response["Location"]).content.decode()
-    assert 'hx-trigger="every 1s"' in html
+    assert 'hx-trigger="every 1s"' in html and "import-waiting-long" not in html
+
+    assert worker.run_ready("w1") == 1
+    assert importing.read_job(job)["state"] == "done" and Member.objects.count() == before + 1
+    assert not (importing.jobs_dir() / f"{job}.xlsx").exists()
+    # Run again (as by a second worker), a finished job imports nothing twice.
+    assert run_import.call(job, world.users["officer_c1"].pk, "vi") == "done"
+    assert Member.objects.count() == before + 1
+
+
+def test_a_job_waiting_long_for_the_worker_says_so(client_as, world, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    settings.CHIBO_IMPORT_SYNC = False
+    response = upload(client_as("officer_c1"), xlsx_bytes(None, [member_row()]))
+    job = job_of(response)
+    path = importing.jobs_dir() / f"{job}.json"
+    status = json.loads(path.read_text())
+    status["created"] = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    path.write_text(json.dumps(status))
+    html = client_as("officer_c1").get(response["Location"]).content.decode()
+    assert 'id="import-waiting-long"' in html and "chibo worker" in html
+    assert importing.read_job(job)["state"] == "queued"  # waiting is not failing
