@@ -18,7 +18,8 @@ ACTION_LABELS = {
     "demo.province": _("Demo province generated"),
     "document.add": _("Document added to a meeting"),
     "document.publish": _("Document published"),
-    "draft.comment": _("Comment on a draft decided"),
+    "draft.comment": _("Comment on a draft made"),
+    "draft.comment.decide": _("Comment on a draft decided"),
     "grant.create": _("Role given"),
     "grant.revoke": _("Role revoked"),
     "inspection.conclude": _("Inspection concluded"),
@@ -62,8 +63,14 @@ ACTION_LABELS = {
     "task.create": _("Task created"),
     "task.report": _("Task progress reported"),
     "task.review": _("Task reviewed"),
+    "task.review.clear": _("Decision on an earlier task withdrawn in the minutes"),
+    "task.review.save": _("Decision on an earlier task written in the minutes"),
     "template.copy": _("Minutes template copied"),
     "template.retire": _("Minutes template retired"),
+    "template.section.add": _("Section added to a minutes template"),
+    "template.section.delete": _("Section removed from a minutes template"),
+    "template.section.move": _("Section of a minutes template moved"),
+    "template.section.update": _("Section of a minutes template changed"),
     "template.update": _("Minutes template changed"),
     "token.create": _("API key created"),
     "token.revoke": _("API key revoked"),
@@ -120,6 +127,7 @@ CHANGE_LABELS = {
     "assignees": _("Assigned to"),
     "attached_to": _("Attached to"),
     "cell": _("Cell"),
+    "copied_from": _("Copied from"),
     "criterion": _("Criterion"),
     "deadline": _("Deadline"),
     "decision": _("Decision"),
@@ -146,8 +154,11 @@ CHANGE_LABELS = {
     "scorecard": _("Scorecard"),
     "scorer": _("Scored by"),
     "section": _("Minutes section"),
+    "sections": _("Sections"),
     "subject": _("Subject"),
     "task": _("Task"),
+    "template": _("Minutes template"),
+    "meetings.templatesection.position": _("Place in the template"),
     "to": _("Sent to"),
     "unit": _("Unit"),
     "user": _("Account"),
@@ -164,10 +175,11 @@ def _field(object_type: str, key: str):
 
 
 def change_label(object_type: str, key: str) -> str:
-    """The name of a changed field in the reader's language: a label above, else the model
-    field's own (translated) name, else the key itself."""
-    if key in CHANGE_LABELS:
-        return str(CHANGE_LABELS[key])
+    """The name of a changed field in the reader's language: a label above (for this model,
+    else for any), else the model field's own (translated) name, else the key itself."""
+    for name in (f"{object_type}.{key}", key):
+        if name in CHANGE_LABELS:
+            return str(CHANGE_LABELS[name])
     name = getattr(_field(object_type, key), "verbose_name", None)
     return capfirst(str(name)) if isinstance(name, Promise) else key
 

@@ -123,4 +123,5 @@ class DraftComment(models.Model):
         ordering = ["meeting_id", "part", "paragraph", "created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.meeting_id} {self.part} §{self.paragraph + 1}"
+        # Stored as the audit entry's object: the part by its name, in the writer's language.
+        return f"{self.get_part_display()} §{self.paragraph + 1} (#{self.meeting_id})"

@@ -81,6 +81,7 @@ def open_page(browser, live_server, transactional_db, shipped_data):
 
 def assert_fits(page, name: str) -> None:
     """No horizontal scrolling of the whole page (tables scroll inside their card)."""
+    page.wait_for_load_state()  # a click that navigates may still be loading the page
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)

@@ -37,6 +37,7 @@ def test_secretary_records_an_exemption_on_a_phone(world, open_page):
     page.click("text=Trần Văn Ưng >> nth=-1")
     page.click("button:has-text('Ghi nhận')")
     page.click("text=Miễn sinh hoạt")
+    page.wait_for_selector("#id_start")  # the form's page has loaded (not still navigating)
     assert_fits(page, "exemption-form")
     page.fill("#id_start", "2026-01-05")
     page.fill("#id_reason", "Ốm dài ngày")

@@ -108,7 +108,7 @@ def test_every_recorded_action_has_a_label():
 
     model_labels = {m._meta.label_lower for m in apps.get_models()}
     families = "|".join(FAMILY_LABELS)
-    pattern = re.compile(rf'"((?:{families})\.[a-z_]+)"')
+    pattern = re.compile(rf'"((?:{families})(?:\.[a-z_]+)+)"')  # draft.comment.decide too
     source = Path(__file__).resolve().parents[2] / "chibo"
     used = {match for path in source.rglob("*.py") if "migrations" not in path.parts
             for match in pattern.findall(path.read_text())} - model_labels  # fmt: skip
@@ -128,9 +128,17 @@ def test_what_changed_is_named_in_the_readers_language(world, client_as):
     """A whole meeting (planned, recorded, finalised: speeches, attendance, votes, tasks) leaves
     entries whose changed fields read as words, never as code names like resolution_text."""
     from chibo.core.selectors import change_lines
+    from chibo.meetings import template_services
+    from chibo.meetings.models import MinutesTemplate
     from tests.followup.conftest import finalise, recorded
 
     finalise(world, recorded(world, datetime.date(2026, 10, 6)))
+    shipped = MinutesTemplate.objects.filter(unit__isnull=True).first()
+    copy = template_services.template_copy(template=shipped, unit=world.c1, name="Mẫu của xã",
+                                           by=world.users["officer_c1"])  # fmt: skip
+    section = template_services.section_add(template=copy, by=world.users["officer_c1"],
+                                            title="Học tập chuyên đề", content="text")  # fmt: skip
+    template_services.section_move(section=section, by=world.users["officer_c1"], direction="up")
     entries = list(AuditEntry.objects.exclude(changes={}))
     keys = {key for e in entries for key in e.changes}
     assert len(entries) > 10 and {"chair", "resolution_text", "assignees", "text"} <= keys

@@ -52,6 +52,14 @@ def test_comment_flow_and_checks(world, announced):
         services.comment_decide(comment=made, by=world.users["member_a"], decision="taken")
     decided = services.comment_decide(comment=made, by=world.users["secretary_a"], decision="taken")
     assert decided.decision == CommentDecision.TAKEN and decided.decided_by == world.users["secretary_a"]
+    # The audit log names the comment and what was done with it in words, not codes.
+    from chibo.core.models import AuditEntry
+
+    entries = {e.action: e for e in AuditEntry.objects.filter(object_type="documents.draftcomment")}
+    assert set(entries) == {"draft.comment", "draft.comment.decide"}
+    assert entries["draft.comment"].action_label == "Góp ý dự thảo"
+    assert entries["draft.comment.decide"].action_label == "Xử lý góp ý dự thảo"
+    assert entries["draft.comment"].object_repr.startswith("Dự thảo ")  # the part's name
     meetings.meeting_start_recording(meeting=announced, by=world.users["secretary_a"])
     with pytest.raises(ValidationError, match="đến khi bắt đầu"):
         comment(world, Meeting.objects.get(pk=announced.pk))
