@@ -6,7 +6,6 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 ACTION_LABELS = {
     "assignment.add": _("Task added to the minutes"),
@@ -137,7 +136,6 @@ CHANGE_LABELS = {
     "fix": _("Shortcoming to fix"),
     "from": _("Copied from"),
     "hash": _("Content hash"),
-    "kind": pgettext_lazy("what changed", "Kind"),
     "meeting": _("Meeting"),
     "member": _("Member"),
     "new_deadline": _("New deadline"),

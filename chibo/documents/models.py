@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Confidentiality(models.TextChoices):
@@ -33,7 +34,7 @@ class Document(models.Model):
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    kind = models.CharField(pgettext_lazy("document", "kind"), max_length=16, choices=DocumentKind.choices)
     number = models.CharField(_("number"), max_length=64, blank=True)
     title = models.CharField(_("title"), max_length=300)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)

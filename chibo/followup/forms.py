@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chibo.org.forms import BootstrapMixin, UnitCodeField
 
@@ -111,7 +112,7 @@ class ProposalFilterForm(BootstrapMixin, forms.Form):
 
 class InspectionPlanForm(BootstrapMixin, forms.Form):
     target = UnitCodeField(label=_("Unit inspected (code)"))
-    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("inspection", "Kind"), choices=InspectionKind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=500)
     planned_month = forms.TypedChoiceField(label=_("Month"), coerce=int,
                                            choices=[(m, m) for m in range(1, 13)])  # fmt: skip

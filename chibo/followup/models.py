@@ -14,6 +14,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TaskStatus(models.TextChoices):
@@ -229,7 +230,7 @@ class Inspection(models.Model):
         "org.Unit", on_delete=models.PROTECT, related_name="inspections",
         verbose_name=_("inspected unit"),
     )  # fmt: skip
-    kind = models.CharField(_("kind"), max_length=16, choices=InspectionKind.choices)
+    kind = models.CharField(pgettext_lazy("inspection", "kind"), max_length=16, choices=InspectionKind.choices)
     subject = models.CharField(_("subject"), max_length=500)
     planned_month = models.PositiveSmallIntegerField(_("planned month"))
     period_start = models.DateField(_("period inspected from"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MeetingKind(models.TextChoices):
@@ -109,7 +110,7 @@ class Meeting(models.Model):
     )
     # Every big table carries the province, so it can be sharded by province (DESIGN.md).
     province = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=16, choices=MeetingKind.choices)
+    kind = models.CharField(pgettext_lazy("meeting", "kind"), max_length=16, choices=MeetingKind.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED,
         db_index=True,
@@ -401,7 +402,7 @@ class MeetingAttachment(models.Model):
     view that checks access; never from a public media URL."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attachments")
-    kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
+    kind = models.CharField(pgettext_lazy("file", "kind"), max_length=16, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to="meetings/%Y/%m/")
     name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
