@@ -84,5 +84,8 @@ def _plain(value) -> str:
             return _plain(value["message"])
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            pass  # typed text that only looks like a date
     return str(value)
