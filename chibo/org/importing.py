@@ -1114,20 +1114,17 @@ def _stored_status(job_id: str) -> dict[str, Any] | None:
 
 
 def read_job(job_id: str) -> dict[str, Any] | None:
-    """The job's status as the status page shows it: a job "running" but silent for longer
-    than STALE_AFTER is reported interrupted."""
+    """The job's status as the status page shows it. A job "running" but silent for longer
+    than STALE_AFTER was cut off with its worker: it is marked `interrupted` (nothing of it was
+    kept), and stays running — the worker runs it again from the start when it is back, so the
+    user must not upload the file a second time (members without a card number would then be
+    imported twice)."""
     status = _stored_status(job_id)
     if status is None:
         return None
     if status.get("state") == "running":
         updated = datetime.datetime.fromisoformat(status["updated"])
-        if timezone.now() - updated > STALE_AFTER:
-            status["state"] = "failed"
-            status["result"] = ImportResult(
-                message=_(
-                    "The import was interrupted (the server was restarted?). Nothing was imported; import the file again."
-                )  # fmt: skip
-            ).as_dict()
+        status["interrupted"] = timezone.now() - updated > STALE_AFTER
     return status
 
 
