@@ -123,7 +123,9 @@ def _current_page(request) -> str:
     if not _on_this_site(request, current):
         return "/"
     parts = urlsplit(current)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    page = parts.path + (f"?{parts.query}" if parts.query else "")
+    # "https://host//evil.example/x" is on this site, but its path alone would leave it.
+    return page if _on_this_site(request, page) else "/"
 
 
 def _notice(*, status: int, kind: str, message: str, action: str = "", url: str = "") -> HttpResponse:
@@ -141,8 +143,8 @@ def session_ended(request) -> HttpResponse:
     return _notice(
         status=401, kind="session-ended", action=_("Log in again"),
         url=f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}",
-        message=_("Your session has ended. What you typed is kept on this device: log in "
-                  "again and it will be sent when the page opens."),
+        message=_("Your session has ended (or is waiting for its two-factor code). What you typed "
+                  "is kept on this device: log in again and the page puts it back."),
     )  # fmt: skip
 
 
@@ -154,6 +156,6 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
             status=403, kind="page-outdated", action=_("Reload the page"),
             url=_current_page(request),
             message=_("This page is out of date (you logged in again since it was opened). What "
-                      "you typed is kept on this device: reload the page and it will be sent."),
+                      "you typed is kept on this device: reload the page and it puts it back."),
         )  # fmt: skip
     return render(request, "403_csrf.html", {"again": _again_url(request)}, status=403)

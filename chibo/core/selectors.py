@@ -63,11 +63,24 @@ def change_lines(entry: AuditEntry) -> list[tuple[str, str]]:
         def shown(v, key=key):
             return _plain(change_value(entry.object_type, key, v))
 
-        if isinstance(value, list) and len(value) == 2:
+        if _is_old_and_new(key, value):
             lines.append((field, f"{shown(value[0])} → {shown(value[1])}"))
         else:
             lines.append((field, shown(value)))
     return lines
+
+
+# Keys whose value is a list of things (two assignees, two sections…), not [old, new] — unless
+# each side is itself a list (the assignees before and after a change).
+PLAIN_LISTS = {"assignees", "members", "units", "sections", "criteria", "grades", "votes"}
+
+
+def _is_old_and_new(key: str, value) -> bool:
+    if not isinstance(value, list) or len(value) != 2:
+        return False
+    if all(isinstance(v, dict) and "message" in v for v in value):  # two accepted warnings
+        return False
+    return key not in PLAIN_LISTS or all(isinstance(v, list) for v in value)
 
 
 def _plain(value) -> str:
@@ -80,8 +93,9 @@ def _plain(value) -> str:
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, dict):
-        if "message" in value:
-            return _plain(value["message"])
+        if "message" in value:  # an accepted warning, with the reason given for going on
+            reason = value.get("reason")
+            return _plain(value["message"]) + (f" ({_('reason')}: {reason})" if reason else "")
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:

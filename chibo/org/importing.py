@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 
 from chibo.accounts.access import MANAGE_ROLES, Scope, scope_for
 from chibo.core import audit, xlsx
+from chibo.core.models import AuditEntry
 from chibo.core.text import fold, normalize, split_full_name
 
 from . import services
@@ -631,7 +632,7 @@ class _ValidCellStandIn:
 # --- writing ----------------------------------------------------------------------------------
 def _write(
     new_units: list[_NewUnit], new_members: list[_NewMember], *, user, filename: str,
-    progress: Callable[[int], None],
+    progress: Callable[[int], None], job_id: str = "",
 ) -> None:  # fmt: skip
     """Store everything in one transaction. Paths are computed here, against fresh parents."""
     today = timezone.localdate()
@@ -726,7 +727,9 @@ def _write(
         anchor = _common_ancestor(paths)
         audit.record(
             actor=user, action="org.import", obj=anchor, unit_path=anchor.path,
-            changes={"file": filename, "units": len(new_units), "members": len(new_members)},
+            # The job's id commits with the import: a job run again sees it was done (run_job).
+            changes={"file": filename, "units": len(new_units), "members": len(new_members),
+                     **({"job": job_id} if job_id else {})},
         )  # fmt: skip
 
 
@@ -746,6 +749,7 @@ def import_workbook(
     progress: Progress | None = None,
     filename: str = "",
     dry_run: bool = False,
+    job_id: str = "",
 ) -> ImportResult:
     """Check and import a workbook, all or nothing.
 
@@ -818,7 +822,7 @@ def import_workbook(
         result.units_created, result.members_created = len(new_units), len(new_members)
         return result
     try:
-        _write(new_units, new_members, user=user, filename=filename,
+        _write(new_units, new_members, user=user, filename=filename, job_id=job_id,
                progress=lambda written: report(rows + written, total))  # fmt: skip
     except ImportFileError as exc:
         result.message = str(exc)
@@ -1032,13 +1036,18 @@ def upload_problem(upload) -> str | None:
 
 
 def _prune_jobs() -> None:
-    """Forget old jobs: results after KEEP_RESULTS, uploads a job never got to after a day."""
+    """Forget old jobs: their status after KEEP_RESULTS; an upload left behind after a day,
+    unless its job is still to run (the worker may be down: it runs the job when back)."""
     now = timezone.now().timestamp()
     for path in jobs_dir().iterdir():
         age = now - path.stat().st_mtime
-        limit = KEEP_RESULTS.total_seconds() if path.suffix == ".json" else 86400
-        if age > limit:
-            path.unlink(missing_ok=True)
+        if path.suffix == ".json":
+            if age > KEEP_RESULTS.total_seconds():
+                path.unlink(missing_ok=True)
+        elif age > 86400:
+            status = _stored_status(path.stem) if path.suffix == ".xlsx" else None
+            if status is None or status.get("state") not in ("queued", "running"):
+                path.unlink(missing_ok=True)
 
 
 def start_job(*, upload, user) -> str:
@@ -1070,8 +1079,21 @@ def run_job(job_id: str, user_id: int, language: str) -> str:
 
     status = _stored_status(job_id)
     data_path = jobs_dir() / f"{job_id}.xlsx"
-    if status is None or status.get("state") in ("done", "failed") or not data_path.exists():
-        return status.get("state", "") if status else ""  # already finished, or pruned
+    if status is None or status.get("state") in ("done", "failed"):
+        return status.get("state", "") if status else ""  # already finished
+    imported = (AuditEntry.objects.filter(action="org.import", changes__job=job_id)
+                .values_list("changes", flat=True).first())  # fmt: skip
+    if imported is not None or not data_path.exists():
+        # Killed after the import's commit, before its status was written; or the file is gone.
+        result = (ImportResult(ok=True, units_created=imported["units"], members_created=imported["members"])
+                  if imported is not None else
+                  ImportResult(message=_("The uploaded file is no longer on the server. Nothing was "
+                                         "imported; upload it again.")))  # fmt: skip
+        status.update(state="done" if result.ok else "failed", result=result.as_dict(),
+                      finished=timezone.now().isoformat())  # fmt: skip
+        _write_status(job_id, status)
+        data_path.unlink(missing_ok=True)
+        return status["state"]
     status["done"] = status["total"] = 0
     last_write = 0.0
 
@@ -1089,7 +1111,7 @@ def run_job(job_id: str, user_id: int, language: str) -> str:
             _write_status(job_id, status)
             user = get_user_model().objects.get(pk=user_id)
             result = import_workbook(data_path, user=user, progress=progress,
-                                     filename=status["filename"])  # fmt: skip
+                                     filename=status["filename"], job_id=job_id)  # fmt: skip
             status["state"] = "done" if result.ok else "failed"
             status["result"] = result.as_dict()
     except Exception:

@@ -163,15 +163,20 @@ def test_values_read_as_the_page_shows_them(world):
 
     audit.record(actor=None, action="meeting.update", obj=world.a, changes={
         "status": ["announced", "recording"], "date": "2026-12-10", "done": False,
-        "warnings": [{"code": "short", "message": "Buổi sinh hoạt kéo dài 81 phút."}],
+        "warnings": [{"code": "short", "message": "Buổi sinh hoạt kéo dài 81 phút."},
+                     {"code": "few", "message": "Dự họp 60%.", "reason": "Mùa vụ"}],
         "place": "2026-13-45", "remarks": [None, {"1": ["a", None]}],
+        "assignees": ["Nguyễn Thị Hoa", "Trần Văn Ưng"], "members": [["Hoa"], ["Hoa", "Ưng"]],
     })  # fmt: skip
     entry = AuditEntry.objects.get(action="meeting.update")
     entry.object_type = "meetings.meeting"
     with translation.override("vi"):
         lines = dict(change_lines(entry))
     assert lines == {"Trạng thái": "Đã thông báo → Đang ghi biên bản", "Ngày": "10/12/2026",
-                     "Hoàn thành": "không", "Cảnh báo đã chấp nhận": "Buổi sinh hoạt kéo dài 81 phút.",
+                     "Hoàn thành": "không",
+                     "Cảnh báo đã chấp nhận": "Buổi sinh hoạt kéo dài 81 phút., Dự họp 60%. (lý do: Mùa vụ)",
+                     "Giao cho": "Nguyễn Thị Hoa, Trần Văn Ưng",  # two assignees, not old → new
+                     "Đảng viên": "Hoa → Hoa, Ưng",
                      "Địa điểm": "2026-13-45",  # text that only looks like a date stays as typed
                      "Ý kiến chỉ đạo của cấp ủy viên cấp trên": "— → 1: a, —"}  # fmt: skip
 

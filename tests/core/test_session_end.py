@@ -74,3 +74,15 @@ def test_django_messages_missing_from_its_catalogue_are_in_vietnamese(world, cli
     page = response.content.decode()
     assert response.status_code == 422 and "Không được dùng ký tự rỗng (NUL)." in page
     assert "Null characters" not in page
+
+
+def test_the_way_back_never_leaves_the_site(world):
+    """HX-Current-URL on this host but with a path of another site ("//evil.example/x")."""
+    meeting = _recording(world)
+    section = _discussion(meeting)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["secretary_a"])
+    for current in ("http://testserver//evil.example/x", "http://testserver/\\evil.example/x"):
+        response = _speech_post(client, meeting, section, HTTP_HX_CURRENT_URL=current,
+                                HTTP_X_CSRFTOKEN="stale")  # fmt: skip
+        assert response.status_code == 403 and 'href="/"' in response.content.decode(), current

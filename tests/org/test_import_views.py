@@ -281,3 +281,41 @@ def test_a_job_waiting_long_for_the_worker_says_so(client_as, world, settings):
     html = client_as("officer_c1").get(response["Location"]).content.decode()
     assert 'id="import-waiting-long"' in html and "chibo worker" in html
     assert importing.read_job(job)["state"] == "queued"  # waiting is not failing
+
+
+def test_a_job_killed_after_its_commit_is_not_imported_again(client_as, world, settings):
+    """The worker died between the import's commit and writing "done": run again, the job
+    finds its own audit entry (written in the import's transaction) and imports nothing."""
+    from chibo.notify import worker
+    from chibo.org.tasks import run_import
+
+    settings.CHIBO_IMPORT_SYNC = False
+    content = xlsx_bytes(None, [member_row()])
+    response = upload(client_as("officer_c1"), content)
+    job = job_of(response)
+    worker.run_ready("w1")
+    before = Member.objects.count()
+    path = importing.jobs_dir() / f"{job}.json"
+    status = json.loads(path.read_text())
+    status.update(state="running", result=None)  # as if killed before writing the outcome
+    path.write_text(json.dumps(status))
+    (importing.jobs_dir() / f"{job}.xlsx").write_bytes(content)
+    assert run_import.call(job, world.users["officer_c1"].pk, "vi") == "done"
+    assert Member.objects.count() == before
+    assert importing.read_job(job)["result"]["members_created"] == 1
+    assert not (importing.jobs_dir() / f"{job}.xlsx").exists()
+
+
+def test_uploads_waiting_for_the_worker_are_kept_and_a_lost_one_is_said(client_as, world, settings):
+    from chibo.org.tasks import run_import
+
+    settings.CHIBO_IMPORT_SYNC = False
+    waiting = job_of(upload(client_as("officer_c1"), xlsx_bytes(None, [member_row()])))
+    upload_path = importing.jobs_dir() / f"{waiting}.xlsx"
+    os.utime(upload_path, (0, 0))  # two days old: the worker has been down
+    importing._prune_jobs()
+    assert upload_path.exists()  # still to be imported when the worker is back
+    upload_path.unlink()  # lost anyway (deleted by hand)
+    assert run_import.call(waiting, world.users["officer_c1"].pk, "vi") == "failed"
+    job = importing.read_job(waiting)
+    assert job["state"] == "failed" and "tải lên lại" in job["result"]["message"]

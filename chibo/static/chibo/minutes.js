@@ -120,7 +120,7 @@
       } else if (status === 409 || status === 422) {
         waiting.delete(id);
         blocked.add(id); // the user decides; the local copy stays
-      } else if (status === 401 || status === 403) {
+      } else if (status === 401 || (status === 403 && xhr.getResponseHeader("X-Chibo-Notice"))) {
         // Logged out, or the page is out of date: kept here until the page is opened again.
         waiting.add(id);
         say(el, msg.msgExpired, "text-danger");
