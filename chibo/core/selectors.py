@@ -57,16 +57,14 @@ def change_lines(entry: AuditEntry) -> list[tuple[str, str]]:
     """(what changed, in the reader's language; "old → new" or the value) for display and
     export."""
     lines = []
+    kind = entry.object_type
     for key, value in (entry.changes or {}).items():
-        field = change_label(entry.object_type, key)
-
-        def shown(v, key=key):
-            return _plain(change_value(entry.object_type, key, v))
-
         if _is_old_and_new(key, value):
-            lines.append((field, f"{shown(value[0])} → {shown(value[1])}"))
+            old, new = (_plain(change_value(kind, key, v)) for v in value)
+            text = f"{old} → {new}"
         else:
-            lines.append((field, shown(value)))
+            text = _plain(change_value(kind, key, value))
+        lines.append((change_label(kind, key), text))
     return lines
 
 

@@ -1051,7 +1051,8 @@ def _prune_jobs() -> None:
 
 
 def start_job(*, upload, user) -> str:
-    """Store the upload, record the job and run it (in a thread unless CHIBO_IMPORT_SYNC)."""
+    """Store the upload, record the job and queue it for `chibo worker` (with
+    CHIBO_IMPORT_SYNC, run it at once inside the request)."""
     _prune_jobs()
     job_id = str(uuid.uuid4())
     data_path = jobs_dir() / f"{job_id}.xlsx"

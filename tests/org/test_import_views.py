@@ -26,7 +26,7 @@ OWNER_ONLY = {role: 404 for role in MANAGERS_ONLY} | {"officer_c1": 200, "anonym
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    settings.CHIBO_IMPORT_SYNC = True  # threads and the in-memory test database do not mix
+    settings.CHIBO_IMPORT_SYNC = True  # imported inside the request; the worker tests say otherwise
     return settings
 
 
